@@ -1,0 +1,42 @@
+//! `smelt build`: runs the pipeline into the output folder and prints a one-line summary.
+
+use crate::cli::BuildArgs;
+use crate::pipeline::{self, BuildOptions};
+
+/// Runs `smelt build`; returns the exit code.
+pub fn run(args: BuildArgs) -> u8 {
+    let opts = BuildOptions {
+        root: pipeline::root_or_cwd(args.site.root.as_deref()),
+        output: args.output_dir,
+        base_url: args.base_url,
+        drafts: args.site.drafts,
+        future: args.site.future,
+        force: args.force,
+    };
+    match pipeline::build(&opts) {
+        Ok(report) => {
+            super::print_diagnostics(&report.warnings);
+            if !args.quiet {
+                let s = report.stats;
+                eprintln!(
+                    "built {} posts, {} pages, {} files ({} changed, {} unchanged, {} removed) into {} in {} ms{}",
+                    report.posts,
+                    report.pages,
+                    report.files,
+                    s.written,
+                    s.unchanged,
+                    s.removed,
+                    report.output.display(),
+                    report.elapsed.as_millis(),
+                    match report.warnings.warning_count() {
+                        0 => String::new(),
+                        1 => ", 1 warning".into(),
+                        n => format!(", {n} warnings"),
+                    }
+                );
+            }
+            0
+        }
+        Err(e) => super::report_error(&e),
+    }
+}

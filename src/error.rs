@@ -1,0 +1,372 @@
+//! Diagnostics shared by every stage: a located message (site-relative path, 1-based line and
+//! column, rule name, help) plus the fatal [`Error`] type returned at command boundaries.
+//!
+//! Stages never stop at the first bad input: they push [`Diagnostic`]s into a [`Diagnostics`]
+//! list and the command decides (after the stage) whether any error-severity entry aborts.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// How serious a [`Diagnostic`] is. Errors fail `build` and `check`; warnings do not
+/// (unless `check --deny-warnings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Reported, does not fail the run.
+    Warning,
+    /// Fails the run (exit code 1).
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// One problem found in the input, located as precisely as the stage can.
+///
+/// `path` is relative to the site root with `/` separators (`content/posts/x.md`), so the
+/// same diagnostic prints the same on every machine. `line` and `col` are 1-based; `col`
+/// counts Unicode scalar values. `source` (when present) is the full text of the file after
+/// BOM removal and CRLF normalisation, used to print a snippet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Stable rule name, e.g. `front-matter`, `unknown-key`, `duplicate-permalink`.
+    pub rule: &'static str,
+    /// Site-relative path of the file at fault, if any.
+    pub path: Option<String>,
+    /// 1-based line, if known.
+    pub line: Option<usize>,
+    /// 1-based column (in characters), if known.
+    pub col: Option<usize>,
+    /// What was wrong, in one sentence.
+    pub message: String,
+    /// What was expected or how to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The file's text, for snippets (not serialised).
+    #[serde(skip)]
+    pub source: Option<Arc<str>>,
+}
+
+impl Diagnostic {
+    /// A new error-severity diagnostic with no location.
+    pub fn error(rule: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, rule, message)
+    }
+
+    /// A new warning-severity diagnostic with no location.
+    pub fn warning(rule: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, rule, message)
+    }
+
+    fn new(severity: Severity, rule: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            rule,
+            path: None,
+            line: None,
+            col: None,
+            message: message.into(),
+            help: None,
+            source: None,
+        }
+    }
+
+    /// Sets the site-relative path (any `\` is turned into `/`).
+    pub fn at_path(mut self, path: impl AsRef<Path>) -> Self {
+        self.path = Some(display_path(path.as_ref()));
+        self
+    }
+
+    /// Sets the 1-based line and column.
+    pub fn at(mut self, line: usize, col: usize) -> Self {
+        self.line = Some(line.max(1));
+        self.col = Some(col.max(1));
+        self
+    }
+
+    /// Sets the help text.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Attaches the file text so a snippet can be printed.
+    pub fn with_source(mut self, source: Arc<str>) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// `true` for error severity.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `path:line:col: severity: message` (the `check --format short` line; parts that are
+    /// unknown are left out).
+    pub fn short(&self) -> String {
+        let mut s = String::new();
+        if let Some(p) = &self.path {
+            s.push_str(p);
+            if let Some(l) = self.line {
+                s.push_str(&format!(":{l}"));
+                if let Some(c) = self.col {
+                    s.push_str(&format!(":{c}"));
+                }
+            }
+            s.push_str(": ");
+        }
+        s.push_str(&format!("{}: {} [{}]", self.severity, self.message, self.rule));
+        s
+    }
+
+    /// Byte offset of (line, col) in `source`, for snippets.
+    fn offset(&self) -> Option<usize> {
+        let src = self.source.as_deref()?;
+        let line = self.line?;
+        let col = self.col.unwrap_or(1);
+        let line_start = if line == 1 {
+            0
+        } else {
+            src.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)?
+        };
+        let rest = &src[line_start..];
+        let within = rest
+            .char_indices()
+            .nth(col - 1)
+            .map(|(i, _)| i)
+            .unwrap_or_else(|| rest.find('\n').unwrap_or(rest.len()));
+        Some(line_start + within)
+    }
+
+    /// Human-readable report with a source snippet (via miette), no colours when `color` is
+    /// false. Ends with a newline.
+    pub fn render_human(&self, color: bool) -> String {
+        let handler = if color {
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode())
+        } else {
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        }
+        .with_context_lines(2)
+        .with_width(100);
+        let mut out = String::new();
+        let report = HumanReport(self);
+        if handler.render_report(&mut out, &report).is_err() {
+            return format!("{}\n", self.short());
+        }
+        out
+    }
+}
+
+/// Turns a path into the `/`-separated form used in messages.
+pub fn display_path(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    }
+}
+
+/// Adapter that lets miette draw a [`Diagnostic`].
+struct HumanReport<'a>(&'a Diagnostic);
+
+impl fmt::Debug for HumanReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl fmt::Display for HumanReport<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        match (&d.path, d.line, d.col) {
+            (Some(p), Some(l), Some(c)) => write!(f, "{p}:{l}:{c}: {}", d.message),
+            (Some(p), Some(l), None) => write!(f, "{p}:{l}: {}", d.message),
+            (Some(p), _, _) => write!(f, "{p}: {}", d.message),
+            _ => f.write_str(&d.message),
+        }
+    }
+}
+
+impl std::error::Error for HumanReport<'_> {}
+
+impl miette::Diagnostic for HumanReport<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.0.rule))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.0.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0
+            .offset()
+            .and(self.0.source.as_ref())
+            .map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let off = self.0.offset()?;
+        Some(Box::new(std::iter::once(miette::LabeledSpan::new(
+            Some("here".into()),
+            off,
+            0,
+        ))))
+    }
+}
+
+/// An ordered, append-only list of diagnostics collected by a stage.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds one diagnostic.
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+    /// Adds many.
+    pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(ds);
+    }
+    /// `true` when at least one entry is an error.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+    /// Number of error-severity entries.
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+    /// Number of warning-severity entries.
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+    /// The entries, in the order reported.
+    pub fn items(&self) -> &[Diagnostic] {
+        &self.items
+    }
+    /// `true` when empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+    /// Sorts by path, line, column, then message, so reports are stable across runs whatever
+    /// order the parallel stages finished in.
+    pub fn sort(&mut self) {
+        self.items.sort_by(|a, b| {
+            (&a.path, a.line, a.col, &a.message, a.rule).cmp(&(
+                &b.path, b.line, b.col, &b.message, b.rule,
+            ))
+        });
+    }
+    /// Moves the entries out.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.items
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl From<Vec<Diagnostic>> for Diagnostics {
+    fn from(items: Vec<Diagnostic>) -> Self {
+        Diagnostics { items }
+    }
+}
+
+/// A fatal error at a command boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input has problems; every one of them is listed.
+    #[error("{} error(s) in the site", .0.error_count())]
+    Content(Diagnostics),
+    /// An I/O operation failed on `path`.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path the operation was on.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The command was used wrongly (bad flag combination, unsafe output folder…).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Result alias for command-level operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_format_has_all_parts() {
+        let d = Diagnostic::error("front-matter", "bad date")
+            .at_path("content/posts/a.md")
+            .at(3, 7);
+        assert_eq!(
+            d.short(),
+            "content/posts/a.md:3:7: error: bad date [front-matter]"
+        );
+    }
+
+    #[test]
+    fn human_report_shows_snippet_and_help() {
+        let src: Arc<str> = Arc::from("---\ntitle: x\ndate: nope\n---\n");
+        let d = Diagnostic::error("front-matter", "`date` is not a date")
+            .at_path("content/posts/a.md")
+            .at(3, 7)
+            .with_help("write YYYY-MM-DD")
+            .with_source(src);
+        let out = d.render_human(false);
+        assert!(out.contains("content/posts/a.md:3:7: `date` is not a date"), "{out}");
+        assert!(out.contains("date: nope"), "{out}");
+        assert!(out.contains("write YYYY-MM-DD"), "{out}");
+    }
+
+    #[test]
+    fn offset_beyond_line_clamps() {
+        let src: Arc<str> = Arc::from("ab\ncd");
+        let d = Diagnostic::error("x", "m").at(2, 99).with_source(src);
+        assert_eq!(d.offset(), Some(5));
+    }
+}

@@ -1,0 +1,976 @@
+//! Front matter: splits a source file into its YAML block and Markdown body, then turns the
+//! YAML into typed fields with every problem located (1-based line and column in the file).
+//!
+//! Input text has already been normalised by the load stage (no BOM, `\n` line ends), so byte
+//! offsets here are offsets in that text. One call reports every problem of the file: unknown
+//! keys (with the nearest known key), wrong types, bad dates, missing required fields.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use jiff::Zoned;
+use jiff::tz::TimeZone;
+use serde_yaml::{Mapping, Value};
+
+use crate::error::Diagnostic;
+use crate::model::{AuthorRef, InlineAuthor, Link, Source};
+
+/// Where the front matter and body are in a file. Ranges are byte ranges of the normalised
+/// text; `text[..yaml.start] + text[yaml] + text[yaml.end..body.start] + text[body]` is the
+/// whole text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// The YAML between the delimiter lines (may be empty).
+    pub yaml: Range<usize>,
+    /// The body after the closing delimiter line.
+    pub body: Range<usize>,
+    /// 1-based line of the first YAML line.
+    pub yaml_line: usize,
+    /// 1-based line of the first body line.
+    pub body_line: usize,
+}
+
+/// Why a file could not be split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SplitError {
+    /// The first line is not `---`.
+    NoFrontMatter,
+    /// The first line is `+++` (TOML front matter, which smelt does not read).
+    TomlFrontMatter,
+    /// `---` opens a block that no `---` (or `...`) line closes.
+    Unclosed,
+}
+
+fn is_delim(line: &str, marks: &[&str]) -> bool {
+    let l = line.trim_end_matches([' ', '\t']);
+    marks.contains(&l)
+}
+
+/// Splits normalised text (no BOM, `\n` line ends) into front matter and body.
+pub fn split(text: &str) -> Result<Split, SplitError> {
+    let first_end = text.find('\n').unwrap_or(text.len());
+    let first = &text[..first_end];
+    if is_delim(first, &["+++"]) {
+        return Err(SplitError::TomlFrontMatter);
+    }
+    if !is_delim(first, &["---"]) {
+        return Err(SplitError::NoFrontMatter);
+    }
+    let yaml_start = (first_end + 1).min(text.len());
+    let mut pos = yaml_start;
+    let mut line_no = 2;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map(|i| pos + i).unwrap_or(text.len());
+        if is_delim(&text[pos..end], &["---", "..."]) {
+            let body_start = (end + 1).min(text.len());
+            return Ok(Split {
+                yaml: yaml_start..pos,
+                body: body_start..text.len(),
+                yaml_line: 2,
+                body_line: line_no + 1,
+            });
+        }
+        pos = end + 1;
+        line_no += 1;
+    }
+    Err(SplitError::Unclosed)
+}
+
+/// Which kind of document the front matter belongs to; decides the allowed keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// `content/posts/…`
+    Post,
+    /// `content/pages/…`
+    Page,
+    /// `content/authors/…`
+    Author,
+}
+
+/// Keys a post's front matter may have.
+pub const POST_KEYS: &[&str] = &[
+    "title",
+    "date",
+    "updated",
+    "author",
+    "tags",
+    "highlights",
+    "citation",
+    "sources",
+    "summary",
+    "draft",
+    "slug",
+    "aliases",
+    "image",
+    "extra",
+];
+/// Keys a standalone page's front matter may have.
+pub const PAGE_KEYS: &[&str] = &[
+    "title", "date", "updated", "summary", "draft", "slug", "aliases", "image", "template",
+    "extra",
+];
+/// Keys an author file's front matter may have.
+pub const AUTHOR_KEYS: &[&str] = &["name", "role", "avatar", "links", "email", "extra"];
+
+impl DocKind {
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            DocKind::Post => POST_KEYS,
+            DocKind::Page => PAGE_KEYS,
+            DocKind::Author => AUTHOR_KEYS,
+        }
+    }
+}
+
+/// Typed front matter of a post or page. Fields absent from the YAML are `None`/empty.
+#[derive(Debug, Clone, Default)]
+pub struct FrontMatter {
+    /// `title` (trimmed, non-empty for posts and pages).
+    pub title: String,
+    /// `date`, in the offset written, or the site time zone when none was written.
+    pub date: Option<Zoned>,
+    /// `updated`, same rules as `date`.
+    pub updated: Option<Zoned>,
+    /// `author`: ids and inline authors in the order written.
+    pub authors: Vec<AuthorRef>,
+    /// `tags`, trimmed, inner whitespace collapsed, empty ones dropped.
+    pub tags: Vec<String>,
+    /// `highlights`, trimmed.
+    pub highlights: Vec<String>,
+    /// `citation`.
+    pub citation: Option<String>,
+    /// `sources`.
+    pub sources: Vec<Source>,
+    /// `summary` (plain text).
+    pub summary: Option<String>,
+    /// `draft`.
+    pub draft: bool,
+    /// `slug` override (not yet slugified).
+    pub slug: Option<String>,
+    /// `aliases`: old site paths that redirect here.
+    pub aliases: Vec<String>,
+    /// `image`: social card image (path or URL).
+    pub image: Option<String>,
+    /// `template` (pages only): template name to render with.
+    pub template: Option<String>,
+    /// `extra`: free data for templates.
+    pub extra: serde_json::Value,
+    /// Author files: `name`.
+    pub name: Option<String>,
+    /// Author files: `role`.
+    pub role: Option<String>,
+    /// Author files: `avatar`.
+    pub avatar: Option<String>,
+    /// Author files: `links`.
+    pub links: Vec<Link>,
+    /// Author files: `email`.
+    pub email: Option<String>,
+    /// 1-based (line, column) of each top-level key, for later diagnostics (e.g. an unknown
+    /// author id found by the index stage).
+    pub key_pos: BTreeMap<String, (usize, usize)>,
+}
+
+/// Parses the YAML of `split` into [`FrontMatter`]. `path` is the site-relative path used in
+/// diagnostics; `source` is the whole normalised file text (for snippets). Returns every
+/// problem found, or the typed front matter.
+pub fn parse(
+    source: &Arc<str>,
+    split: &Split,
+    kind: DocKind,
+    path: &str,
+    tz: &TimeZone,
+) -> Result<FrontMatter, Vec<Diagnostic>> {
+    let yaml = &source[split.yaml.clone()];
+    let ctx = Ctx {
+        source,
+        path,
+        yaml,
+        first_line: split.yaml_line,
+    };
+    let value: Value = match serde_yaml::from_str(yaml) {
+        Ok(v) => v,
+        Err(e) => {
+            let (line, col) = e
+                .location()
+                .map(|l| (l.line() + split.yaml_line - 1, l.column()))
+                .unwrap_or((split.yaml_line, 1));
+            let msg = yaml_message(&e.to_string());
+            return Err(vec![
+                ctx.diag_at(line, col, format!("front matter is not valid YAML: {msg}"))
+                    .with_help(yaml_help(&msg)),
+            ]);
+        }
+    };
+    let map = match value {
+        Value::Mapping(m) => m,
+        Value::Null => {
+            return Err(vec![
+                ctx.diag_at(1, 1, "front matter is empty".to_string())
+                    .with_help(required_help(kind)),
+            ]);
+        }
+        _ => {
+            return Err(vec![
+                ctx.diag_at(
+                    split.yaml_line,
+                    1,
+                    "front matter must be a mapping of `key: value` lines".into(),
+                )
+                .with_help(required_help(kind)),
+            ]);
+        }
+    };
+    let mut p = Parser {
+        ctx,
+        errors: Vec::new(),
+        fm: FrontMatter::default(),
+        tz,
+    };
+    p.fm.key_pos = p.ctx.key_positions();
+    p.run(map, kind);
+    if p.errors.is_empty() {
+        Ok(p.fm)
+    } else {
+        Err(p.errors)
+    }
+}
+
+fn required_help(kind: DocKind) -> String {
+    match kind {
+        DocKind::Post => "a post needs at least `title:` and `date:`, e.g.\n---\ntitle: \"Copper's New Map\"\ndate: 2026-01-27\n---".into(),
+        DocKind::Page => "a page needs at least `title:`".into(),
+        DocKind::Author => "an author file needs at least `name:`".into(),
+    }
+}
+
+/// libyaml messages end with "at line N column M"; the location is printed separately.
+fn yaml_message(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+fn yaml_help(msg: &str) -> String {
+    if msg.contains("tab") {
+        "YAML indents with spaces, never tabs".into()
+    } else if msg.contains("duplicate") {
+        "each key may appear once".into()
+    } else if msg.contains("quoted") || msg.contains("scalar") {
+        "check that every quote is closed; quote values that contain `: ` or start with `[`, `{`, `*`, `&`, `!`, `|`, `>`, `'`, `\"`, `%`, `@` or a backtick".into()
+    } else {
+        "front matter is YAML between two `---` lines: `key: value` per line".into()
+    }
+}
+
+struct Ctx<'a> {
+    source: &'a Arc<str>,
+    path: &'a str,
+    yaml: &'a str,
+    first_line: usize,
+}
+
+impl Ctx<'_> {
+    fn diag_at(&self, line: usize, col: usize, msg: String) -> Diagnostic {
+        Diagnostic::error("front-matter", msg)
+            .at_path(self.path)
+            .at(line, col)
+            .with_source(self.source.clone())
+    }
+
+    /// Positions of top-level keys: (line of the key, column of its value) — the value column
+    /// is where a bad value is pointed at.
+    fn key_positions(&self) -> BTreeMap<String, (usize, usize)> {
+        let mut out = BTreeMap::new();
+        for (i, line) in self.yaml.split('\n').enumerate() {
+            if line.starts_with([' ', '\t', '#', '-']) || line.is_empty() {
+                continue;
+            }
+            let Some(colon) = find_key_colon(line) else {
+                continue;
+            };
+            let key = line[..colon].trim().trim_matches(['"', '\'']).to_string();
+            let after = &line[colon + 1..];
+            let value_off = colon + 1 + (after.len() - after.trim_start().len());
+            let col = line[..value_off.min(line.len())].chars().count() + 1;
+            out.entry(key).or_insert((self.first_line + i, col));
+        }
+        out
+    }
+}
+
+/// Byte index of the `:` that ends a plain or quoted key on a line.
+fn find_key_colon(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    match bytes.first()? {
+        q @ (b'"' | b'\'') => {
+            let close = line[1..].find(*q as char)? + 1;
+            let rest = &line[close + 1..];
+            let off = rest.len() - rest.trim_start().len();
+            (rest.trim_start().starts_with(':')).then_some(close + 1 + off)
+        }
+        _ => {
+            let mut i = 0;
+            while let Some(j) = line[i..].find(':') {
+                let at = i + j;
+                let next = bytes.get(at + 1);
+                if next.is_none() || next == Some(&b' ') || next == Some(&b'\t') {
+                    return Some(at);
+                }
+                i = at + 1;
+            }
+            None
+        }
+    }
+}
+
+struct Parser<'a> {
+    ctx: Ctx<'a>,
+    errors: Vec<Diagnostic>,
+    fm: FrontMatter,
+    tz: &'a TimeZone,
+}
+
+impl Parser<'_> {
+    fn pos(&self, key: &str) -> (usize, usize) {
+        self.fm
+            .key_pos
+            .get(key)
+            .copied()
+            .unwrap_or((self.ctx.first_line, 1))
+    }
+
+    fn key_col(&self, key: &str) -> (usize, usize) {
+        let (line, _) = self.pos(key);
+        let col = self
+            .ctx
+            .source
+            .split('\n')
+            .nth(line - 1)
+            .map(|l| l.len() - l.trim_start().len() + 1)
+            .unwrap_or(1);
+        (line, col)
+    }
+
+    fn err(&mut self, key: &str, msg: String, help: impl Into<String>) {
+        let (l, c) = self.pos(key);
+        let d = self.ctx.diag_at(l, c, msg).with_help(help.into());
+        self.errors.push(d);
+    }
+
+    fn run(&mut self, map: Mapping, kind: DocKind) {
+        let allowed = kind.keys();
+        for (k, v) in map {
+            let Some(key) = k.as_str().map(str::to_string) else {
+                let d = self.ctx.diag_at(
+                    self.ctx.first_line,
+                    1,
+                    format!("front matter key {} is not a string", short_yaml(&k)),
+                );
+                self.errors.push(d);
+                continue;
+            };
+            if !allowed.contains(&key.as_str()) {
+                let (l, c) = self.key_col(&key);
+                let mut help = crate::suggest::help_for(&key, allowed);
+                if !help.starts_with("did you mean") {
+                    help.push_str("; put custom data under `extra:`");
+                }
+                let d = self
+                    .ctx
+                    .diag_at(l, c, format!("unknown front matter key `{key}`"))
+                    .with_help(help);
+                self.errors.push(Diagnostic {
+                    rule: "unknown-key",
+                    ..d
+                });
+                continue;
+            }
+            self.field(&key, v);
+        }
+        match kind {
+            DocKind::Post | DocKind::Page => {
+                if self.fm.title.is_empty() && !self.fm.key_pos.contains_key("title") {
+                    let d = self
+                        .ctx
+                        .diag_at(1, 1, "front matter has no `title`".into())
+                        .with_help(required_help(kind));
+                    self.errors.push(d);
+                }
+                if kind == DocKind::Post
+                    && self.fm.date.is_none()
+                    && !self.fm.key_pos.contains_key("date")
+                {
+                    let d = self
+                        .ctx
+                        .diag_at(1, 1, "front matter has no `date`".into())
+                        .with_help(required_help(kind));
+                    self.errors.push(d);
+                }
+            }
+            DocKind::Author => {
+                if self.fm.name.is_none() && !self.fm.key_pos.contains_key("name") {
+                    let d = self
+                        .ctx
+                        .diag_at(1, 1, "author file has no `name`".into())
+                        .with_help(required_help(kind));
+                    self.errors.push(d);
+                }
+            }
+        }
+    }
+
+    fn field(&mut self, key: &str, v: Value) {
+        match key {
+            "title" => {
+                if let Some(s) = self.text(key, &v, true) {
+                    self.fm.title = s;
+                }
+            }
+            "date" => self.fm.date = self.date(key, &v),
+            "updated" => self.fm.updated = self.date(key, &v),
+            "author" => self.fm.authors = self.authors(key, v),
+            "tags" => {
+                let tags = self.string_list(key, &v, "tags: [Trade, Rare Earths]");
+                self.fm.tags = tags
+                    .into_iter()
+                    .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .filter(|t| !t.is_empty())
+                    .collect();
+            }
+            "highlights" => {
+                self.fm.highlights = self
+                    .string_list(key, &v, "highlights:\n  - First point.\n  - Second point.")
+                    .into_iter()
+                    .filter(|h| !h.is_empty())
+                    .collect();
+            }
+            "citation" => self.fm.citation = self.text(key, &v, true),
+            "sources" => self.fm.sources = self.sources(key, v),
+            "summary" => self.fm.summary = self.text(key, &v, true),
+            "draft" => match v {
+                Value::Bool(b) => self.fm.draft = b,
+                other => self.err(
+                    key,
+                    format!("`draft` must be true or false, found {}", short_yaml(&other)),
+                    "draft: true",
+                ),
+            },
+            "slug" => self.fm.slug = self.text(key, &v, true),
+            "aliases" => {
+                self.fm.aliases = match &v {
+                    Value::String(s) => vec![s.trim().to_string()],
+                    _ => self.string_list(key, &v, "aliases: [/old/url/]"),
+                };
+            }
+            "image" => self.fm.image = self.text(key, &v, true),
+            "template" => self.fm.template = self.text(key, &v, true),
+            "extra" => match v {
+                Value::Mapping(_) => match serde_json::to_value(&v) {
+                    Ok(j) => self.fm.extra = j,
+                    Err(e) => self.err(
+                        key,
+                        format!("`extra` cannot be used by templates: {e}"),
+                        "use string keys and plain values",
+                    ),
+                },
+                Value::Null => {}
+                other => self.err(
+                    key,
+                    format!("`extra` must be a mapping, found {}", short_yaml(&other)),
+                    "extra:\n  key: value",
+                ),
+            },
+            "name" => self.fm.name = self.text(key, &v, true),
+            "role" => self.fm.role = self.text(key, &v, false),
+            "avatar" => self.fm.avatar = self.text(key, &v, false),
+            "email" => self.fm.email = self.text(key, &v, false),
+            "links" => self.fm.links = self.links(key, v),
+            _ => {}
+        }
+    }
+
+    /// A string value (numbers and booleans are accepted as their text). `required_nonempty`
+    /// reports an empty string.
+    fn text(&mut self, key: &str, v: &Value, required_nonempty: bool) -> Option<String> {
+        let s = match v {
+            Value::String(s) => s.trim().to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Null if !required_nonempty => return None,
+            other => {
+                self.err(
+                    key,
+                    format!("`{key}` must be text, found {}", short_yaml(other)),
+                    format!("{key}: \"…\""),
+                );
+                return None;
+            }
+        };
+        if s.is_empty() {
+            if required_nonempty {
+                self.err(
+                    key,
+                    format!("`{key}` is empty"),
+                    format!("give `{key}` a value or remove the line"),
+                );
+            }
+            return None;
+        }
+        Some(s)
+    }
+
+    fn string_list(&mut self, key: &str, v: &Value, example: &str) -> Vec<String> {
+        match v {
+            Value::Null => Vec::new(),
+            Value::Sequence(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::String(s) => out.push(s.trim().to_string()),
+                        Value::Number(n) => out.push(n.to_string()),
+                        Value::Bool(b) => out.push(b.to_string()),
+                        other => self.err(
+                            key,
+                            format!(
+                                "`{key}` item {} must be text, found {}",
+                                i + 1,
+                                short_yaml(other)
+                            ),
+                            example.to_string(),
+                        ),
+                    }
+                }
+                out
+            }
+            other => {
+                self.err(
+                    key,
+                    format!("`{key}` must be a list, found {}", short_yaml(other)),
+                    example.to_string(),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn date(&mut self, key: &str, v: &Value) -> Option<Zoned> {
+        let s = match v {
+            Value::String(s) => s.clone(),
+            other => {
+                self.err(
+                    key,
+                    format!("`{key}` must be a date, found {}", short_yaml(other)),
+                    DATE_HELP,
+                );
+                return None;
+            }
+        };
+        match parse_date(&s, self.tz) {
+            Ok(z) => Some(z),
+            Err(why) => {
+                self.err(
+                    key,
+                    format!("`{key}` value {s:?} is not a valid date: {why}"),
+                    DATE_HELP,
+                );
+                None
+            }
+        }
+    }
+
+    fn authors(&mut self, key: &str, v: Value) -> Vec<AuthorRef> {
+        match v {
+            Value::Null => Vec::new(),
+            Value::Sequence(items) => items
+                .into_iter()
+                .filter_map(|item| self.author(key, item))
+                .collect(),
+            other => self.author(key, other).into_iter().collect(),
+        }
+    }
+
+    fn author(&mut self, key: &str, v: Value) -> Option<AuthorRef> {
+        match v {
+            Value::String(s) if !s.trim().is_empty() => Some(AuthorRef::Id(s.trim().to_string())),
+            Value::Mapping(m) => {
+                let mut a = InlineAuthor::default();
+                for (k, val) in m {
+                    let k = k.as_str().unwrap_or_default().to_string();
+                    let text = match &val {
+                        Value::String(s) => s.trim().to_string(),
+                        Value::Null => String::new(),
+                        other => {
+                            self.err(
+                                key,
+                                format!("author `{k}` must be text, found {}", short_yaml(other)),
+                                "author: {name: \"Jane Doe\", bio: \"Covers trade.\"}",
+                            );
+                            continue;
+                        }
+                    };
+                    match k.as_str() {
+                        "name" => a.name = text,
+                        "bio" => a.bio = Some(text).filter(|s| !s.is_empty()),
+                        "url" => a.url = Some(text).filter(|s| !s.is_empty()),
+                        "avatar" => a.avatar = Some(text).filter(|s| !s.is_empty()),
+                        "role" => a.role = Some(text).filter(|s| !s.is_empty()),
+                        other => {
+                            let help = crate::suggest::help_for(
+                                other,
+                                &["name", "bio", "url", "avatar", "role"],
+                            );
+                            self.err(key, format!("unknown author key `{other}`"), help);
+                        }
+                    }
+                }
+                if a.name.is_empty() {
+                    self.err(
+                        key,
+                        "an inline author needs a `name`".into(),
+                        "author: {name: \"Jane Doe\", bio: \"Covers trade.\"}",
+                    );
+                    return None;
+                }
+                Some(AuthorRef::Inline(a))
+            }
+            other => {
+                self.err(
+                    key,
+                    format!(
+                        "`author` must be an author id, an inline {{name, bio}} or a list of them, found {}",
+                        short_yaml(&other)
+                    ),
+                    "author: daniel   # content/authors/daniel.md",
+                );
+                None
+            }
+        }
+    }
+
+    fn sources(&mut self, key: &str, v: Value) -> Vec<Source> {
+        let example = "sources:\n  - title: \"Allies hedge\"\n    publisher: \"Wall Street Journal\"\n    url: \"https://…\"\n    date: 2026-01-26";
+        let items = match v {
+            Value::Null => return Vec::new(),
+            Value::Sequence(items) => items,
+            other => {
+                self.err(
+                    key,
+                    format!("`sources` must be a list, found {}", short_yaml(&other)),
+                    example,
+                );
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            let Value::Mapping(m) = item else {
+                self.err(
+                    key,
+                    format!("`sources` item {} must be a mapping", i + 1),
+                    example,
+                );
+                continue;
+            };
+            let mut s = Source::default();
+            for (k, val) in m {
+                let k = k.as_str().unwrap_or_default().to_string();
+                let text = match &val {
+                    Value::String(t) => t.trim().to_string(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Null => String::new(),
+                    other => {
+                        self.err(
+                            key,
+                            format!(
+                                "`sources` item {} `{k}` must be text, found {}",
+                                i + 1,
+                                short_yaml(other)
+                            ),
+                            example,
+                        );
+                        continue;
+                    }
+                };
+                let text = Some(text).filter(|t| !t.is_empty());
+                match k.as_str() {
+                    "title" => s.title = text.unwrap_or_default(),
+                    "publisher" => s.publisher = text,
+                    "url" => s.url = text,
+                    "date" => {
+                        if let Some(t) = &text
+                            && let Err(why) = parse_date(t, self.tz)
+                        {
+                            self.err(
+                                key,
+                                format!(
+                                    "`sources` item {} date {t:?} is not a valid date: {why}",
+                                    i + 1
+                                ),
+                                DATE_HELP,
+                            );
+                        }
+                        s.date = text;
+                    }
+                    other => {
+                        let help = crate::suggest::help_for(
+                            other,
+                            &["title", "publisher", "url", "date"],
+                        );
+                        self.err(
+                            key,
+                            format!("unknown key `{other}` in `sources` item {}", i + 1),
+                            help,
+                        );
+                    }
+                }
+            }
+            if s.title.is_empty() {
+                self.err(
+                    key,
+                    format!("`sources` item {} has no `title`", i + 1),
+                    example,
+                );
+                continue;
+            }
+            out.push(s);
+        }
+        out
+    }
+
+    fn links(&mut self, key: &str, v: Value) -> Vec<Link> {
+        let example = "links:\n  - {name: Website, url: \"https://example.org\"}";
+        let mut out = Vec::new();
+        match v {
+            Value::Null => {}
+            Value::Mapping(m) => {
+                for (k, val) in m {
+                    match (k.as_str(), val.as_str()) {
+                        (Some(name), Some(url)) => out.push(Link {
+                            name: name.trim().to_string(),
+                            url: url.trim().to_string(),
+                        }),
+                        _ => self.err(key, "each link needs a name and a URL".into(), example),
+                    }
+                }
+            }
+            Value::Sequence(items) => {
+                for item in items {
+                    let name = item.get("name").and_then(Value::as_str);
+                    let url = item.get("url").and_then(Value::as_str);
+                    match (name, url) {
+                        (Some(n), Some(u)) => out.push(Link {
+                            name: n.trim().to_string(),
+                            url: u.trim().to_string(),
+                        }),
+                        _ => self.err(key, "each link needs `name` and `url`".into(), example),
+                    }
+                }
+            }
+            other => self.err(
+                key,
+                format!("`links` must be a list, found {}", short_yaml(&other)),
+                example,
+            ),
+        }
+        out
+    }
+}
+
+const DATE_HELP: &str = "write a date as YYYY-MM-DD (2026-01-27) or with a time and offset, RFC 3339 (2026-01-27T09:30:00+01:00)";
+
+/// A short description of a YAML value for messages: `a list`, `a number (3)`, ….
+fn short_yaml(v: &Value) -> String {
+    match v {
+        Value::Null => "nothing".into(),
+        Value::Bool(b) => format!("a boolean ({b})"),
+        Value::Number(n) => format!("a number ({n})"),
+        Value::String(s) => format!("text ({s:?})"),
+        Value::Sequence(_) => "a list".into(),
+        Value::Mapping(_) => "a mapping".into(),
+        Value::Tagged(t) => format!("a tagged value ({})", t.tag),
+    }
+}
+
+/// Parses a front matter date.
+///
+/// Accepted: `YYYY-MM-DD` (midnight in `tz`); `YYYY-MM-DD[T ]HH:MM[:SS[.fff]]` (in `tz`);
+/// the same followed by `Z`, `±HH:MM` or `±HHMM`, optionally after a space (RFC 3339 and the
+/// YAML timestamp forms). The result keeps the written offset, so it displays the calendar
+/// date as written. Returns a reason when the text is not one of those or is not a real date.
+pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
+    let s = s.trim();
+    let bytes = s.as_bytes();
+    let shape_ok = bytes.len() >= 10
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[5..7].iter().all(u8::is_ascii_digit)
+        && bytes[7] == b'-'
+        && bytes[8..10].iter().all(u8::is_ascii_digit);
+    if !shape_ok {
+        return Err("expected a year first, YYYY-MM-DD".into());
+    }
+    let date: jiff::civil::Date = s[..10]
+        .parse()
+        .map_err(|_| format!("{} is not a calendar date", &s[..10]))?;
+    let rest = &s[10..];
+    if rest.is_empty() {
+        return date
+            .to_zoned(tz.clone())
+            .map_err(|e| format!("cannot place it in the site time zone: {e}"));
+    }
+    // Normalise `date time` and `time offset` spacing to RFC 3339 shape.
+    let mut norm = String::with_capacity(s.len());
+    norm.push_str(&s[..10]);
+    let rest = rest.strip_prefix([' ', 'T', 't']).ok_or("expected a `T` or space after the date")?;
+    norm.push('T');
+    let rest = rest.trim_start();
+    let (time_part, zone_part) = match rest.find(|c: char| matches!(c, 'Z' | 'z' | '+' | '-' | ' '))
+    {
+        Some(i) => (&rest[..i], rest[i..].trim_start()),
+        None => (rest, ""),
+    };
+    norm.push_str(time_part);
+    let zone_part = match zone_part {
+        "UTC" | "GMT" => "Z",
+        z => z,
+    };
+    norm.push_str(zone_part);
+    let pieces = jiff::fmt::temporal::Pieces::parse(norm.as_str())
+        .map_err(|_| format!("{rest:?} is not a time of day with an optional offset"))?;
+    let time = pieces.time().unwrap_or(jiff::civil::Time::midnight());
+    let dt = pieces.date().to_datetime(time);
+    match pieces.to_numeric_offset() {
+        Some(offset) => dt
+            .to_zoned(TimeZone::fixed(offset))
+            .map_err(|e| e.to_string()),
+        None if zone_part.is_empty() => dt.to_zoned(tz.clone()).map_err(|e| e.to_string()),
+        None => Err(format!("unknown offset {zone_part:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fm(text: &str, kind: DocKind) -> Result<FrontMatter, Vec<Diagnostic>> {
+        let src: Arc<str> = Arc::from(text);
+        let sp = split(text).expect("split");
+        parse(&src, &sp, kind, "content/posts/t.md", &TimeZone::UTC)
+    }
+
+    #[test]
+    fn split_basic_and_ranges_cover_text() {
+        let t = "---\ntitle: a\n---\nbody\n";
+        let s = split(t).unwrap();
+        assert_eq!(&t[s.yaml.clone()], "title: a\n");
+        assert_eq!(&t[s.body.clone()], "body\n");
+        assert_eq!(s.body_line, 4);
+    }
+
+    #[test]
+    fn split_errors() {
+        assert_eq!(split("title: x\n"), Err(SplitError::NoFrontMatter));
+        assert_eq!(split("+++\ntitle='x'\n+++\n"), Err(SplitError::TomlFrontMatter));
+        assert_eq!(split("---\ntitle: x\n"), Err(SplitError::Unclosed));
+        assert_eq!(split(""), Err(SplitError::NoFrontMatter));
+    }
+
+    #[test]
+    fn split_allows_dots_close_and_trailing_space() {
+        let s = split("--- \ntitle: a\n...\nx").unwrap();
+        assert_eq!(s.body_line, 4);
+    }
+
+    #[test]
+    fn unknown_keys_all_reported_with_suggestion() {
+        let e = fm(
+            "---\ntittle: a\ndate: 2024-01-01\nhightlights: [x]\n---\n",
+            DocKind::Post,
+        )
+        .unwrap_err();
+        let unknown: Vec<_> = e.iter().filter(|d| d.rule == "unknown-key").collect();
+        assert_eq!(unknown.len(), 2);
+        assert_eq!(unknown[0].line, Some(2));
+        assert_eq!(unknown[0].help.as_deref(), Some("did you mean `title`?"));
+        assert_eq!(unknown[1].line, Some(4));
+        assert_eq!(unknown[1].help.as_deref(), Some("did you mean `highlights`?"));
+    }
+
+    #[test]
+    fn yaml_error_has_file_line() {
+        let e = fm("---\ntitle: \"open\ndate: 2024-01-01\n---\n", DocKind::Post).unwrap_err();
+        assert!(e[0].line.unwrap() >= 2, "{:?}", e[0]);
+        assert!(e[0].message.contains("not valid YAML"), "{}", e[0].message);
+    }
+
+    #[test]
+    fn bad_date_points_at_value() {
+        let e = fm("---\ntitle: a\ndate: 2024-13-45\n---\n", DocKind::Post).unwrap_err();
+        assert_eq!((e[0].line, e[0].col), (Some(3), Some(7)));
+        assert!(e[0].message.contains("date"));
+    }
+
+    #[test]
+    fn date_forms() {
+        let utc = TimeZone::UTC;
+        let ts = |s: &str| parse_date(s, &utc).unwrap().timestamp().to_string();
+        assert_eq!(ts("2024-06-22"), "2024-06-22T00:00:00Z");
+        assert_eq!(ts("2024-06-22 18:42:00 +02:00"), "2024-06-22T16:42:00Z");
+        assert_eq!(ts("2024-06-22T18:42:00+02:00"), "2024-06-22T16:42:00Z");
+        assert_eq!(ts("2024-06-22T16:42:00Z"), "2024-06-22T16:42:00Z");
+        assert_eq!(ts("2019-06-13T06:46:30+0000"), "2019-06-13T06:46:30Z");
+        assert_eq!(ts("2024-06-22 09:15"), "2024-06-22T09:15:00Z");
+        assert_eq!(ts("2012-09-27T17:13:12.625Z"), "2012-09-27T17:13:12.625Z");
+        assert!(parse_date("10-12-2024", &utc).is_err());
+        assert!(parse_date("2024-13-45", &utc).is_err());
+        assert!(parse_date("2024-02-30", &utc).is_err());
+        assert!(parse_date("2024-06-22T25:00", &utc).is_err());
+        assert!(parse_date("yesterday", &utc).is_err());
+    }
+
+    #[test]
+    fn date_keeps_written_offset() {
+        let z = parse_date("2024-03-05T23:30:00+05:30", &TimeZone::UTC).unwrap();
+        assert_eq!(z.date().to_string(), "2024-03-05");
+        assert_eq!(z.offset().to_string(), "+05:30");
+    }
+
+    #[test]
+    fn date_only_uses_site_zone() {
+        let ny = TimeZone::get("America/New_York").unwrap();
+        let z = parse_date("2024-01-15", &ny).unwrap();
+        assert_eq!(z.timestamp().to_string(), "2024-01-15T05:00:00Z");
+    }
+
+    #[test]
+    fn full_post_front_matter() {
+        let f = fm(
+            "---\ntitle: \"T\"\ndate: 2026-01-27\nupdated: 2026-01-28\nauthor: [daniel, {name: Ann, bio: Hi}]\ntags: [ China ,  Rare   Earths]\nhighlights:\n  - one\n  - two\ncitation: \"WSJ\"\nsources:\n  - {title: A, publisher: B, url: \"https://x.org\", date: 2026-01-26}\nsummary: S\ndraft: true\nslug: custom\naliases: [/old/]\nimage: /i.png\nextra:\n  k: v\n---\nbody",
+            DocKind::Post,
+        )
+        .unwrap();
+        assert_eq!(f.title, "T");
+        assert_eq!(f.tags, vec!["China", "Rare Earths"]);
+        assert_eq!(f.highlights.len(), 2);
+        assert_eq!(f.authors.len(), 2);
+        assert!(matches!(&f.authors[1], AuthorRef::Inline(a) if a.name == "Ann"));
+        assert_eq!(f.sources[0].publisher.as_deref(), Some("B"));
+        assert!(f.draft);
+        assert_eq!(f.extra["k"], "v");
+        assert_eq!(f.aliases, vec!["/old/"]);
+    }
+
+    #[test]
+    fn missing_title_and_date() {
+        let e = fm("---\ntags: [a]\n---\n", DocKind::Post).unwrap_err();
+        assert_eq!(e.len(), 2);
+    }
+
+    #[test]
+    fn page_rejects_post_keys() {
+        let e = fm("---\ntitle: About\ntags: [x]\n---\n", DocKind::Page).unwrap_err();
+        assert_eq!(e[0].rule, "unknown-key");
+    }
+}

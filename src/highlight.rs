@@ -1,0 +1,219 @@
+//! Code highlighting with syntect: fenced code → HTML with CSS classes (`hl-` prefix), plus
+//! the stylesheet for light and dark themes.
+//!
+//! The syntax set (syntect's defaults plus bat's extra syntaxes from `two-face`) is loaded once
+//! per process, lazily, and shared by all threads. Results are memoised by (language, code)
+//! hash, so unchanged blocks are not re-highlighted on serve rebuilds. Blocks over the size
+//! limit, or with a line longer than [`MAX_LINE_BYTES`], are emitted plain (escaped) — regex
+//! highlighters can take minutes on pathological input.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use syntect::highlighting::ThemeSet;
+use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
+use syntect::parsing::{SyntaxReference, SyntaxSet};
+
+/// CSS class prefix of highlighted tokens.
+pub const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+/// Lines longer than this many bytes disable highlighting for their block (minified code).
+pub const MAX_LINE_BYTES: usize = 4_096;
+
+static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(two_face::syntax::extra_newlines);
+
+type Memo = Mutex<HashMap<blake3::Hash, Arc<str>>>;
+static MEMO: LazyLock<Memo> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Info-string languages that mean "plain text": no highlighting and no warning.
+const PLAIN: &[&str] = &["text", "txt", "plain", "plaintext", "none", "nohighlight", "output"];
+
+/// Common fence names that are neither a syntax name nor a file extension syntect knows.
+const ALIASES: &[(&str, &str)] = &[
+    ("console", "bash"),
+    ("shell", "bash"),
+    ("shell-session", "bash"),
+    ("zsh", "bash"),
+    ("mjs", "js"),
+    ("cjs", "js"),
+    ("node", "js"),
+    ("jsonc", "json"),
+    ("json5", "json"),
+    ("golang", "go"),
+    ("c++", "cpp"),
+    ("objc", "objective-c"),
+    ("dockerfile", "Dockerfile"),
+    ("docker", "Dockerfile"),
+    ("py3", "py"),
+    ("python3", "py"),
+    ("rs", "rust"),
+    ("yml", "yaml"),
+    ("ps1", "powershell"),
+    ("make", "Makefile"),
+    ("tf", "terraform"),
+    ("patch", "diff"),
+    ("html5", "html"),
+    ("xhtml", "html"),
+];
+
+/// The result of highlighting one block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Highlighted (or plain-by-request) HTML for the inside of `<code>`.
+    Html(Arc<str>),
+    /// The language is unknown: escaped plain code (caller warns once per file).
+    UnknownLanguage(Arc<str>),
+    /// The block is too large to highlight safely: escaped plain code (caller warns).
+    TooLarge(Arc<str>),
+}
+
+/// Splits a fence info string into the language and its attributes:
+/// `rust,linenos` and `rust {.class}` → `rust`. Returns `""` for no language.
+pub fn fence_language(info: &str) -> &str {
+    let info = info.trim();
+    let end = info
+        .find(|c: char| c == ',' || c == '{' || c.is_whitespace())
+        .unwrap_or(info.len());
+    &info[..end]
+}
+
+fn find_syntax(lang: &str) -> Option<&'static SyntaxReference> {
+    let ss = &*SYNTAXES;
+    let lower = lang.to_ascii_lowercase();
+    let name = ALIASES
+        .iter()
+        .find(|(a, _)| *a == lower)
+        .map(|(_, t)| *t)
+        .unwrap_or(lang);
+    ss.find_syntax_by_token(name)
+        .or_else(|| ss.find_syntax_by_extension(&lower))
+        .or_else(|| ss.find_syntax_by_name(name))
+}
+
+/// `true` when `lang` (a fence language, see [`fence_language`]) is plain text or known.
+pub fn is_known_language(lang: &str) -> bool {
+    lang.is_empty() || PLAIN.contains(&lang.to_ascii_lowercase().as_str()) || find_syntax(lang).is_some()
+}
+
+fn escape(code: &str) -> Arc<str> {
+    let mut out = String::with_capacity(code.len() + code.len() / 8);
+    let _ = pulldown_cmark_escape::escape_html_body_text(&mut out, code);
+    Arc::from(out)
+}
+
+/// Highlights `code` written in `lang` (already stripped of attributes). `max_bytes` is the
+/// size above which the block is left plain. Pure function of its inputs; memoised.
+pub fn highlight(lang: &str, code: &str, max_bytes: usize) -> Outcome {
+    if lang.is_empty() || PLAIN.contains(&lang.to_ascii_lowercase().as_str()) {
+        return Outcome::Html(escape(code));
+    }
+    let Some(syntax) = find_syntax(lang) else {
+        return Outcome::UnknownLanguage(escape(code));
+    };
+    if code.len() > max_bytes || code.lines().any(|l| l.len() > MAX_LINE_BYTES) {
+        return Outcome::TooLarge(escape(code));
+    }
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(syntax.name.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(code.as_bytes());
+    let key = hasher.finalize();
+    if let Some(hit) = MEMO.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Outcome::Html(hit);
+    }
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
+    for line in syntect::util::LinesWithEndings::from(code) {
+        if generator
+            .parse_html_for_line_which_includes_newline(line)
+            .is_err()
+        {
+            return Outcome::Html(escape(code));
+        }
+    }
+    let html: Arc<str> = Arc::from(generator.finalize());
+    if let Ok(mut m) = MEMO.lock() {
+        m.insert(key, html.clone());
+    }
+    Outcome::Html(html)
+}
+
+/// The stylesheet for highlighted code: `light` theme rules, then `dark` theme rules inside
+/// `@media (prefers-color-scheme: dark)`. Theme names are syntect's bundled ones
+/// (`InspiredGitHub`, `base16-ocean.dark`, `Solarized (light)`, …) or bat's from two-face.
+/// Returns the unknown name when a theme does not exist.
+pub fn stylesheet(light: &str, dark: &str) -> Result<String, String> {
+    let defaults = ThemeSet::load_defaults();
+    let extra = two_face::theme::LazyThemeSet::from(two_face::theme::extra());
+    let theme = |name: &str| -> Result<syntect::highlighting::Theme, String> {
+        defaults
+            .themes
+            .get(name)
+            .or_else(|| extra.get(name))
+            .cloned()
+            .ok_or_else(|| name.to_string())
+    };
+    let light_css = css_for_theme_with_class_style(&theme(light)?, CLASS_STYLE)
+        .map_err(|e| e.to_string())?;
+    let dark_css =
+        css_for_theme_with_class_style(&theme(dark)?, CLASS_STYLE).map_err(|e| e.to_string())?;
+    let mut out = String::from("/* Generated by smelt from syntect themes; do not edit. */\n");
+    out.push_str(&light_css);
+    out.push_str("\n@media (prefers-color-scheme: dark) {\n");
+    for line in dark_css.lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_string_attributes_are_not_the_language() {
+        assert_eq!(fence_language("rust,linenos"), "rust");
+        assert_eq!(fence_language("rust {.numbered}"), "rust");
+        assert_eq!(fence_language(" python "), "python");
+        assert_eq!(fence_language(""), "");
+    }
+
+    #[test]
+    fn aliases_are_known() {
+        for l in ["rs", "py", "js", "sh", "yml", "yaml", "json", "bash", "console", "toml", "ts", "mjs", "cpp", "diff"] {
+            assert!(is_known_language(l), "{l}");
+        }
+        assert!(!is_known_language("foobarlang"));
+        assert!(is_known_language("text"));
+    }
+
+    #[test]
+    fn highlights_with_classes_and_escapes() {
+        let Outcome::Html(h) = highlight("rust", "fn main() { let a = 1 < 2; }\n", 1 << 20) else {
+            panic!("not highlighted")
+        };
+        assert!(h.contains("<span class=\"hl-"), "{h}");
+        assert!(h.contains("&lt;"), "{h}");
+    }
+
+    #[test]
+    fn unknown_and_large_are_plain_escaped() {
+        assert_eq!(
+            highlight("foobarlang", "<b>&", 100),
+            Outcome::UnknownLanguage(Arc::from("&lt;b&gt;&amp;"))
+        );
+        assert!(matches!(highlight("rust", "fn a() {}\n", 3), Outcome::TooLarge(_)));
+        let long = format!("var a = \"{}\";\n", "x".repeat(MAX_LINE_BYTES));
+        assert!(matches!(highlight("js", &long, 1 << 30), Outcome::TooLarge(_)));
+    }
+
+    #[test]
+    fn stylesheet_has_light_and_dark() {
+        let css = stylesheet("InspiredGitHub", "base16-ocean.dark").unwrap();
+        assert!(css.contains(".hl-"));
+        assert!(css.contains("prefers-color-scheme: dark"));
+        assert!(stylesheet("nope", "base16-ocean.dark").is_err());
+    }
+}

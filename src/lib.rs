@@ -1,0 +1,25 @@
+//! smelt: a fast, strict static site generator for sourced analysis posts.
+//!
+//! Markdown posts with YAML front matter → parsed in parallel → indexed (sorted, tags,
+//! authors, recent-news sidebar) → rendered in parallel through a Tera theme → written as a
+//! static site. See `pipeline` for the stages and `themes/README.md` for the template
+//! context.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod error;
+pub mod feeds;
+pub mod front_matter;
+pub mod highlight;
+pub mod markdown;
+pub mod model;
+pub mod pipeline;
+pub mod search;
+pub mod seo;
+pub mod sitemap;
+pub mod slug;
+pub mod suggest;
+pub mod templates;
+pub mod theme;
+pub mod values;

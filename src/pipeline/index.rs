@@ -1,0 +1,375 @@
+//! Index stage: [`Parsed`] → [`Site`]: posts sorted newest first (ties by slug, then source
+//! path — independent of file-system order), tags merged by slug, authors resolved (file
+//! authors and inline `{name, bio}` authors), the recent-news list, related posts, and every
+//! output path checked for collisions.
+//!
+//! Fails with: an unknown author id (nearest id suggested), two sources claiming one URL
+//! (both named), an alias that is not a safe site path.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::error::{Diagnostic, Diagnostics};
+use crate::model::{Author, AuthorRef, Post, Site, StaticFile, Term};
+use crate::pipeline::parse::{Parsed, expand_permalink, inline_author};
+use crate::slug::slugify_or;
+
+/// Runs the index stage.
+pub fn index(config: Arc<Config>, parsed: Parsed, static_files: Vec<StaticFile>) -> (Site, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let Parsed {
+        mut posts,
+        mut pages,
+        authors: file_authors,
+        ..
+    } = parsed;
+
+    posts.sort_by(|a, b| {
+        b.date
+            .timestamp()
+            .cmp(&a.date.timestamp())
+            .then_with(|| a.slug.cmp(&b.slug))
+            .then_with(|| a.source.cmp(&b.source))
+    });
+    pages.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.source.cmp(&b.source)));
+
+    let authors = resolve_authors(&config, &mut posts, file_authors, &mut diags);
+    let tags = collect_tags(&config, &mut posts, &mut diags);
+    check_paths(&config, &posts, &pages, &tags, &authors, &mut diags);
+
+    let mut author_posts = vec![Vec::new(); authors.len()];
+    for (i, p) in posts.iter().enumerate() {
+        for &a in &p.authors {
+            author_posts[a].push(i);
+        }
+    }
+    let recent = (0..posts.len().min(config.recent_posts)).collect();
+    let related = related_posts(&posts, &tags, config.related_posts);
+    let site = Site {
+        config,
+        posts,
+        pages,
+        authors,
+        author_posts,
+        tags,
+        recent,
+        related,
+        static_files,
+    };
+    (site, diags)
+}
+
+/// Links posts to authors. File authors come first (by id); inline authors are merged by the
+/// slug of their name, and an inline author whose slug equals a file author's id is that author.
+fn resolve_authors(
+    config: &Config,
+    posts: &mut [Post],
+    file_authors: Vec<Author>,
+    diags: &mut Diagnostics,
+) -> Vec<Author> {
+    let mut authors: Vec<Author> = file_authors;
+    authors.sort_by(|a, b| a.id.cmp(&b.id));
+    let file_ids: Vec<String> = authors.iter().map(|a| a.id.clone()).collect();
+    let mut by_id: HashMap<String, usize> = authors
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.clone(), i))
+        .collect();
+    // Also accept file authors by the slug of their id (e.g. `Daniel` → `daniel`).
+    let by_slug: HashMap<String, usize> = authors
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (slugify_or(&a.id, "author"), i))
+        .collect();
+    for post in posts.iter_mut() {
+        let mut ids = Vec::new();
+        for r in &post.author_refs {
+            let idx = match r {
+                AuthorRef::Id(id) => match by_id.get(id).or_else(|| by_slug.get(id)) {
+                    Some(&i) => i,
+                    None => {
+                        let (line, col) = post.key_at("author");
+                        let help = match crate::suggest::nearest(id, file_ids.iter().map(String::as_str)) {
+                            Some(n) => format!("did you mean `{n}`? Authors are the files in content/authors/"),
+                            None if file_ids.is_empty() => format!(
+                                "create content/authors/{id}.md with `name:` in its front matter, or write the author inline: author: {{name: \"…\", bio: \"…\"}}"
+                            ),
+                            None => format!("known authors: {}", file_ids.join(", ")),
+                        };
+                        diags.push(
+                            Diagnostic::error("unknown-author", format!("unknown author `{id}`"))
+                                .at_path(&post.source)
+                                .at(line, col)
+                                .with_help(help)
+                                .with_source(post.text.clone()),
+                        );
+                        continue;
+                    }
+                },
+                AuthorRef::Inline(a) => {
+                    let slug = slugify_or(&a.name, "author");
+                    match by_id.get(&slug).or_else(|| by_slug.get(&slug)) {
+                        Some(&i) => {
+                            // First inline bio wins for inline-only authors.
+                            let au = &mut authors[i];
+                            if au.source.is_none() && au.bio_text.is_empty() && a.bio.is_some() {
+                                *au = inline_author(a, config);
+                            }
+                            i
+                        }
+                        None => {
+                            authors.push(inline_author(a, config));
+                            let i = authors.len() - 1;
+                            by_id.insert(slug, i);
+                            i
+                        }
+                    }
+                }
+            };
+            if !ids.contains(&idx) {
+                ids.push(idx);
+            }
+        }
+        post.authors = ids;
+    }
+    // Keep authors ordered by id; remap post indexes.
+    let mut order: Vec<usize> = (0..authors.len()).collect();
+    order.sort_by(|&a, &b| authors[a].id.cmp(&authors[b].id));
+    let mut remap = vec![0; authors.len()];
+    for (new, &old) in order.iter().enumerate() {
+        remap[old] = new;
+    }
+    for post in posts.iter_mut() {
+        for a in &mut post.authors {
+            *a = remap[*a];
+        }
+    }
+    let mut sorted: Vec<Option<Author>> = authors.into_iter().map(Some).collect();
+    let authors: Vec<Author> = order.iter().filter_map(|&i| sorted[i].take()).collect();
+    authors
+}
+
+/// Merges tags by slug: `Rust`, `rust` and `rust ` are one tag. The display name is the first
+/// spelling in post order (newest post first). Two spellings that differ beyond case and
+/// spacing but share a URL (e.g. `R&D` and `R and D`) are merged with a warning naming both.
+fn collect_tags(config: &Config, posts: &mut [Post], diags: &mut Diagnostics) -> Vec<Term> {
+    let mut terms: BTreeMap<String, Term> = BTreeMap::new();
+    let mut first_seen: HashMap<String, (String, String)> = HashMap::new();
+    for (i, post) in posts.iter().enumerate() {
+        for tag in &post.tags {
+            let slug = slugify_or(tag, "tag");
+            let norm = tag.to_lowercase();
+            match first_seen.get(&slug) {
+                Some((seen, seen_in)) if *seen != norm => {
+                    let (line, col) = post.key_at("tags");
+                    diags.push(
+                        Diagnostic::warning(
+                            "tag-collision",
+                            format!(
+                                "tag `{tag}` and tag `{}` (in {seen_in}) share the URL {}; they are merged",
+                                terms[&slug].name,
+                                expand_permalink(&config.permalinks.tags, &slug, None)
+                            ),
+                        )
+                        .at_path(&post.source)
+                        .at(line, col)
+                        .with_help("use one spelling for both"),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    first_seen.insert(slug.clone(), (norm, post.source.clone()));
+                }
+            }
+            let term = terms.entry(slug.clone()).or_insert_with(|| Term {
+                name: tag.clone(),
+                path: expand_permalink(&config.permalinks.tags, &slug, None),
+                slug: slug.clone(),
+                posts: Vec::new(),
+            });
+            if term.posts.last() != Some(&i) {
+                term.posts.push(i);
+            }
+        }
+    }
+    let tags: Vec<Term> = terms.into_values().collect();
+    let index: HashMap<&str, usize> = tags
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.slug.as_str(), i))
+        .collect();
+    for post in posts.iter_mut() {
+        let mut ids: Vec<usize> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for tag in &post.tags {
+            let id = index[slugify_or(tag, "tag").as_str()];
+            if !ids.contains(&id) {
+                ids.push(id);
+                names.push(tag.clone());
+            }
+        }
+        post.tag_ids = ids;
+        post.tags = names;
+    }
+    tags
+}
+
+/// Fails on any two things that would be written to the same URL, naming both.
+fn check_paths(
+    config: &Config,
+    posts: &[Post],
+    pages: &[crate::model::Page],
+    tags: &[Term],
+    authors: &[Author],
+    diags: &mut Diagnostics,
+) {
+    let mut owners: HashMap<String, String> = HashMap::new();
+    let mut claim = |path: String, who: String, at: Option<(&str, usize, usize)>, diags: &mut Diagnostics| {
+        let key = path.to_lowercase();
+        if let Some(prev) = owners.get(&key) {
+            let mut d = Diagnostic::error(
+                "duplicate-permalink",
+                format!("{who} and {prev} both want the URL {path}"),
+            )
+            .with_help("give one of them a different `slug:` in its front matter (URLs that differ only in letter case collide on case-insensitive file systems)");
+            if let Some((src, l, c)) = at {
+                d = d.at_path(src).at(l, c);
+            }
+            diags.push(d);
+        } else {
+            owners.insert(key, who);
+        }
+    };
+    for reserved in ["/", "/tags/", "/authors/", "/404.html"] {
+        claim(reserved.to_string(), format!("the generated page {reserved}"), None, diags);
+    }
+    for p in posts {
+        let (l, c) = p.key_at("slug");
+        claim(p.path.clone(), p.source.clone(), Some((&p.source, l, c)), diags);
+    }
+    for p in pages {
+        let (l, c) = p.key_pos.get("slug").copied().unwrap_or((1, 1));
+        claim(p.path.clone(), p.source.clone(), Some((&p.source, l, c)), diags);
+    }
+    for t in tags {
+        claim(t.path.clone(), format!("the page of tag `{}`", t.name), None, diags);
+    }
+    for a in authors {
+        let who = match &a.source {
+            Some(s) => format!("the author page of {s}"),
+            None => format!("the author page of `{}`", a.name),
+        };
+        claim(a.path.clone(), who, None, diags);
+    }
+    let n_pages = posts.len().div_ceil(config.paginate_by.max(1));
+    for n in 2..=n_pages {
+        claim(format!("/page/{n}/"), format!("home page {n}"), None, diags);
+    }
+    // Aliases: safe site paths that do not shadow real pages.
+    let mut alias_claims: Vec<(String, String, &str, usize, usize)> = Vec::new();
+    for (source, aliases, pos, text) in posts
+        .iter()
+        .map(|p| (&p.source, &p.aliases, p.key_at("aliases"), &p.text))
+        .chain(pages.iter().map(|p| (&p.source, &p.aliases, p.key_pos.get("aliases").copied().unwrap_or((1, 1)), &p.text)))
+    {
+        for alias in aliases {
+            match normalize_alias(alias) {
+                Ok(path) => alias_claims.push((path, format!("the alias {alias:?} of {source}"), source, pos.0, pos.1)),
+                Err(why) => diags.push(
+                    Diagnostic::error("alias", format!("alias {alias:?} {why}"))
+                        .at_path(source)
+                        .at(pos.0, pos.1)
+                        .with_help("an alias is an old site path such as /2019/05/old-title/ or /old.html")
+                        .with_source(text.clone()),
+                ),
+            }
+        }
+    }
+    for (path, who, src, l, c) in alias_claims {
+        claim(path, who, Some((src, l, c)), diags);
+    }
+}
+
+/// Turns an alias into a safe site path: leading `/`, no `.`/`..`/empty segments, no
+/// backslashes, control characters or scheme; a path without a file extension gets a
+/// trailing `/`.
+pub fn normalize_alias(alias: &str) -> Result<String, &'static str> {
+    let a = alias.trim();
+    if crate::config::is_absolute_url(a) {
+        return Err("must be a site path, not a URL");
+    }
+    if a.contains('\\') || a.chars().any(char::is_control) {
+        return Err("contains a backslash or control character");
+    }
+    let a = a.split(['?', '#']).next().unwrap_or("");
+    let segments: Vec<&str> = a.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.is_empty() {
+        return Err("is empty or the site root");
+    }
+    if segments.iter().any(|s| *s == "." || *s == ".." || s.len() > 200) {
+        return Err("contains a `.` or `..` segment, or an over-long segment");
+    }
+    let last = segments[segments.len() - 1];
+    let mut path = format!("/{}", segments.join("/"));
+    if !last.contains('.') {
+        path.push('/');
+    }
+    Ok(path)
+}
+
+/// For each post, up to `k` other posts sharing the most tags (ties: newer first, then slug).
+fn related_posts(posts: &[Post], tags: &[Term], k: usize) -> Vec<Vec<usize>> {
+    if k == 0 {
+        return vec![Vec::new(); posts.len()];
+    }
+    posts
+        .par_iter()
+        .enumerate()
+        .map_init(
+            || (vec![0u16; posts.len()], Vec::<usize>::new()),
+            |(counts, touched), (i, post)| {
+                for &t in &post.tag_ids {
+                    for &j in &tags[t].posts {
+                        if j != i {
+                            if counts[j] == 0 {
+                                touched.push(j);
+                            }
+                            counts[j] = counts[j].saturating_add(1);
+                        }
+                    }
+                }
+                // Posts are sorted newest first, so index order is the date tie-break.
+                let mut best: Vec<(u16, usize)> = touched.iter().map(|&j| (counts[j], j)).collect();
+                let take = k.min(best.len());
+                if take > 0 {
+                    best.select_nth_unstable_by(take - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                    best.truncate(take);
+                    best.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                }
+                for &j in touched.iter() {
+                    counts[j] = 0;
+                }
+                touched.clear();
+                best.into_iter().map(|(_, j)| j).collect()
+            },
+        )
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_are_made_safe_or_refused() {
+        assert_eq!(normalize_alias("/old/url").unwrap(), "/old/url/");
+        assert_eq!(normalize_alias("old.html").unwrap(), "/old.html");
+        assert!(normalize_alias("/../etc/passwd").is_err());
+        assert!(normalize_alias("https://evil.org/").is_err());
+        assert!(normalize_alias("/a\\b").is_err());
+        assert!(normalize_alias("/").is_err());
+    }
+}

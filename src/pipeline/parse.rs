@@ -1,0 +1,454 @@
+//! Parse stage: [`SourceFile`]s → [`Parsed`] posts, pages and authors (rayon-parallel).
+//!
+//! Two passes. The first splits and types every file's front matter and fixes its slug and
+//! permalink, so that the second — Markdown rendering — can turn links to other content files
+//! into their URLs and links to unpublished posts into text. Every problem of every file is
+//! reported; a file with errors is left out and the rest still parse.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::error::{Diagnostic, Diagnostics};
+use crate::front_matter::{self, DocKind, FrontMatter, Split, SplitError};
+use crate::markdown::{self, LinkResolver, RenderInput, Resolved};
+use crate::model::{Author, AuthorRef, Body, Page, Post, SourceFile, SourceKind};
+use crate::slug::slugify_or;
+
+/// What to publish.
+#[derive(Debug, Clone, Copy)]
+pub struct Publish {
+    /// Include posts and pages with `draft: true`.
+    pub drafts: bool,
+    /// Include posts dated after `now`.
+    pub future: bool,
+    /// The build's notion of "now" (scheduled posts are those after it).
+    pub now: jiff::Timestamp,
+}
+
+impl Default for Publish {
+    fn default() -> Self {
+        Publish {
+            drafts: false,
+            future: false,
+            now: jiff::Timestamp::now(),
+        }
+    }
+}
+
+/// What the parse stage produces.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Posts to publish, in source order.
+    pub posts: Vec<Post>,
+    /// Pages to publish, in source order.
+    pub pages: Vec<Page>,
+    /// Authors from `content/authors/`, in source order.
+    pub authors: Vec<Author>,
+    /// Posts and pages left out as drafts or scheduled (for `smelt list` and checks).
+    pub unpublished: Vec<Unpublished>,
+    /// Problems found.
+    pub diags: Diagnostics,
+}
+
+/// A post or page that parsed but is not published in this build.
+#[derive(Debug, Clone)]
+pub struct Unpublished {
+    /// Site-relative source path.
+    pub source: String,
+    /// Title.
+    pub title: String,
+    /// Date, for posts.
+    pub date: Option<jiff::Zoned>,
+    /// `draft: true`.
+    pub draft: bool,
+    /// Dated in the future.
+    pub scheduled: bool,
+}
+
+/// First-pass result for one file.
+struct Head {
+    file: usize,
+    split: Split,
+    fm: FrontMatter,
+    slug: String,
+    path: String,
+    publish: bool,
+    scheduled: bool,
+}
+
+/// Resolves `.md` links against the first-pass results.
+struct Resolver {
+    by_source: HashMap<String, Resolved>,
+}
+
+impl LinkResolver for Resolver {
+    fn resolve(&self, from_source: &str, target: &str) -> Resolved {
+        for candidate in candidates(from_source, target) {
+            if let Some(r) = self.by_source.get(&candidate) {
+                return r.clone();
+            }
+        }
+        Resolved::Missing
+    }
+}
+
+/// Site-relative source paths a link target may mean: relative to the linking file's folder,
+/// to `content/`, or to the site root.
+fn candidates(from_source: &str, target: &str) -> Vec<String> {
+    let dir = from_source.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let mut out = Vec::new();
+    if let Some(abs) = target.strip_prefix('/') {
+        out.push(normalize(&format!("content/{abs}")));
+        out.push(normalize(abs));
+    } else {
+        out.push(normalize(&format!("{dir}/{target}")));
+        out.push(normalize(&format!("content/{target}")));
+        out.push(normalize(target));
+    }
+    out.into_iter().flatten().collect()
+}
+
+/// Resolves `.` and `..` segments; `None` if the path climbs above the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Expands a permalink pattern for a slug (and, for posts, the date in its own offset).
+pub fn expand_permalink(pattern: &str, slug: &str, date: Option<&jiff::Zoned>) -> String {
+    let mut p = pattern.replace("{slug}", slug);
+    if let Some(d) = date {
+        p = p
+            .replace("{year}", &format!("{:04}", d.year()))
+            .replace("{month}", &format!("{:02}", d.month()))
+            .replace("{day}", &format!("{:02}", d.day()));
+    }
+    p
+}
+
+/// Runs the parse stage over `files`.
+pub fn parse(files: &[SourceFile], config: &Config, publish: Publish) -> Parsed {
+    let tz = config.time_zone();
+    // Pass 1: front matter, slugs, permalinks.
+    let firsts: Vec<Result<Option<Head>, Vec<Diagnostic>>> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| first_pass(i, f, config, &tz, publish))
+        .collect();
+    let mut diags = Diagnostics::new();
+    let mut heads = Vec::new();
+    for r in firsts {
+        match r {
+            Ok(Some(h)) => heads.push(h),
+            Ok(None) => {}
+            Err(ds) => diags.extend(ds),
+        }
+    }
+    // Empty files are skipped with a warning (an editor may create them before the first save).
+    for f in files {
+        if f.text.trim().is_empty() {
+            diags.push(
+                Diagnostic::warning("empty-file", "empty file skipped")
+                    .at_path(&f.source)
+                    .with_help("add front matter (--- title: … date: … ---) to publish it"),
+            );
+        }
+    }
+    let resolver = Resolver {
+        by_source: heads
+            .iter()
+            .filter(|h| files[h.file].kind != SourceKind::Author)
+            .map(|h| {
+                let r = if h.publish {
+                    Resolved::Page(h.path.clone())
+                } else {
+                    Resolved::Unpublished
+                };
+                (files[h.file].source.clone(), r)
+            })
+            .collect(),
+    };
+
+    // Pass 2: Markdown.
+    enum Doc {
+        Post(Box<Post>),
+        Page(Box<Page>),
+        Author(Box<Author>),
+        Skipped(Unpublished),
+    }
+    let docs: Vec<(Doc, Vec<Diagnostic>)> = heads
+        .into_par_iter()
+        .map(|h| {
+            let file = &files[h.file];
+            if !h.publish {
+                let u = Unpublished {
+                    source: file.source.clone(),
+                    title: h.fm.title.clone(),
+                    date: h.fm.date.clone(),
+                    draft: h.fm.draft,
+                    scheduled: h.scheduled,
+                };
+                return (Doc::Skipped(u), Vec::new());
+            }
+            let body_text = &file.text[h.split.body.clone()];
+            let (body, ds) = markdown::render(&RenderInput {
+                markdown: body_text,
+                config,
+                source: &file.source,
+                first_line: h.split.body_line,
+                page_path: &h.path,
+                resolver: &resolver,
+            });
+            let doc = match file.kind {
+                SourceKind::Post => Doc::Post(Box::new(make_post(file, h, body))),
+                SourceKind::Page => Doc::Page(Box::new(make_page(file, h, body))),
+                SourceKind::Author => Doc::Author(Box::new(make_author(file, h, body))),
+            };
+            (doc, ds)
+        })
+        .collect();
+    let mut parsed = Parsed::default();
+    for (doc, ds) in docs {
+        parsed.diags.extend(ds);
+        match doc {
+            Doc::Post(p) => parsed.posts.push(*p),
+            Doc::Page(p) => parsed.pages.push(*p),
+            Doc::Author(a) => parsed.authors.push(*a),
+            Doc::Skipped(u) => parsed.unpublished.push(u),
+        }
+    }
+    let mut all = diags;
+    all.extend(parsed.diags.into_vec());
+    parsed.diags = all;
+    parsed
+}
+
+fn first_pass(
+    i: usize,
+    f: &SourceFile,
+    config: &Config,
+    tz: &jiff::tz::TimeZone,
+    publish: Publish,
+) -> Result<Option<Head>, Vec<Diagnostic>> {
+    if f.text.trim().is_empty() {
+        return Ok(None);
+    }
+    let kind = match f.kind {
+        SourceKind::Post => DocKind::Post,
+        SourceKind::Page => DocKind::Page,
+        SourceKind::Author => DocKind::Author,
+    };
+    let split = front_matter::split(&f.text).map_err(|e| {
+        let (msg, help, line) = match e {
+            SplitError::NoFrontMatter => (
+                "no front matter: the file must start with a line `---`",
+                "start the file with front matter:\n---\ntitle: \"…\"\ndate: 2026-01-27\n---",
+                1,
+            ),
+            SplitError::TomlFrontMatter => (
+                "TOML front matter (`+++`) is not supported",
+                "write the front matter as YAML between two `---` lines",
+                1,
+            ),
+            SplitError::Unclosed => (
+                "front matter opened on line 1 is never closed",
+                "end the front matter with a line `---` before the body",
+                1,
+            ),
+        };
+        vec![
+            Diagnostic::error("front-matter", msg)
+                .at_path(&f.source)
+                .at(line, 1)
+                .with_help(help)
+                .with_source(f.text.clone()),
+        ]
+    })?;
+    let fm = front_matter::parse(&f.text, &split, kind, &f.source, tz)?;
+    let slug_source = fm.slug.as_deref().unwrap_or(&f.stem);
+    let (slug, path, publish_it, scheduled) = match f.kind {
+        SourceKind::Post => {
+            let slug = slugify_or(slug_source, "post");
+            let path = expand_permalink(&config.permalinks.posts, &slug, fm.date.as_ref());
+            let scheduled = fm
+                .date
+                .as_ref()
+                .is_some_and(|d| d.timestamp() > publish.now);
+            let ok = (!fm.draft || publish.drafts) && (!scheduled || publish.future);
+            (slug, path, ok, scheduled)
+        }
+        SourceKind::Page => {
+            let slug = slugify_or(slug_source, "page");
+            let path = expand_permalink(&config.permalinks.pages, &slug, None);
+            (slug, path, !fm.draft || publish.drafts, false)
+        }
+        SourceKind::Author => {
+            let slug = slugify_or(&f.stem, "author");
+            let path = expand_permalink(&config.permalinks.authors, &slug, None);
+            (slug, path, true, false)
+        }
+    };
+    Ok(Some(Head {
+        file: i,
+        split,
+        fm,
+        slug,
+        path,
+        publish: publish_it,
+        scheduled,
+    }))
+}
+
+fn summary_from(fm_summary: Option<&str>, body: &mut Body) {
+    if let Some(s) = fm_summary {
+        let mut html = String::from("<p>");
+        let _ = pulldown_cmark_escape::escape_html_body_text(&mut html, s);
+        html.push_str("</p>");
+        body.summary_html = html;
+    }
+}
+
+fn make_post(file: &SourceFile, h: Head, mut body: Body) -> Post {
+    let fm = h.fm;
+    summary_from(fm.summary.as_deref(), &mut body);
+    Post {
+        source: file.source.clone(),
+        text: file.text.clone(),
+        slug: h.slug,
+        path: h.path,
+        title: fm.title,
+        // Pass 1 guarantees a date for posts.
+        date: fm.date.unwrap_or_default(),
+        updated: fm.updated,
+        author_refs: fm.authors,
+        authors: Vec::new(),
+        tags: fm.tags,
+        tag_ids: Vec::new(),
+        highlights: fm.highlights,
+        citation: fm.citation,
+        sources: fm.sources,
+        summary_text: fm.summary,
+        draft: fm.draft,
+        aliases: fm.aliases,
+        image: fm.image,
+        extra: fm.extra,
+        body,
+        assets: file.assets.clone(),
+        key_pos: fm.key_pos,
+    }
+}
+
+fn make_page(file: &SourceFile, h: Head, mut body: Body) -> Page {
+    let fm = h.fm;
+    summary_from(fm.summary.as_deref(), &mut body);
+    Page {
+        source: file.source.clone(),
+        text: file.text.clone(),
+        slug: h.slug,
+        path: h.path,
+        title: fm.title,
+        date: fm.date,
+        updated: fm.updated,
+        summary_text: fm.summary,
+        draft: fm.draft,
+        aliases: fm.aliases,
+        image: fm.image,
+        template: fm.template,
+        extra: fm.extra,
+        body,
+        key_pos: fm.key_pos,
+    }
+}
+
+fn make_author(file: &SourceFile, h: Head, body: Body) -> Author {
+    let fm = h.fm;
+    let bio_text = crate::templates::strip_tags(&body.html);
+    Author {
+        id: file.stem.clone(),
+        path: h.path,
+        name: fm.name.unwrap_or_else(|| file.stem.clone()),
+        role: fm.role,
+        avatar: fm.avatar,
+        links: fm.links,
+        email: fm.email,
+        bio_html: body.html,
+        bio_text,
+        source: Some(file.source.clone()),
+        extra: fm.extra,
+    }
+}
+
+/// An author built from an inline `{name, bio}` front matter entry.
+pub fn inline_author(a: &crate::model::InlineAuthor, config: &Config) -> Author {
+    let id = slugify_or(&a.name, "author");
+    let bio_text = a.bio.clone().unwrap_or_default();
+    let mut bio_html = String::new();
+    if !bio_text.is_empty() {
+        bio_html.push_str("<p>");
+        let _ = pulldown_cmark_escape::escape_html_body_text(&mut bio_html, &bio_text);
+        bio_html.push_str("</p>");
+    }
+    Author {
+        path: expand_permalink(&config.permalinks.authors, &id, None),
+        id,
+        name: a.name.clone(),
+        role: a.role.clone(),
+        avatar: a.avatar.clone(),
+        links: a
+            .url
+            .iter()
+            .map(|u| crate::model::Link {
+                name: "Website".into(),
+                url: u.clone(),
+            })
+            .collect(),
+        email: None,
+        bio_html,
+        bio_text,
+        source: None,
+        extra: serde_json::Value::Null,
+    }
+}
+
+/// Ids of the authors a post names, for the index stage.
+pub fn author_ids(refs: &[AuthorRef]) -> impl Iterator<Item = (&AuthorRef, String)> {
+    refs.iter().map(|r| match r {
+        AuthorRef::Id(id) => (r, id.clone()),
+        AuthorRef::Inline(a) => (r, slugify_or(&a.name, "author")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_candidates() {
+        let c = candidates("content/posts/a.md", "b.md");
+        assert_eq!(c[0], "content/posts/b.md");
+        let c = candidates("content/posts/a.md", "../pages/about.md");
+        assert_eq!(c[0], "content/pages/about.md");
+        let c = candidates("content/posts/a.md", "posts/b.md");
+        assert!(c.contains(&"content/posts/b.md".to_string()));
+        let c = candidates("content/posts/a.md", "/posts/b.md");
+        assert_eq!(c[0], "content/posts/b.md");
+        assert!(candidates("content/a.md", "../../../../x.md").len() < 3);
+    }
+
+    #[test]
+    fn permalink_expansion() {
+        let d = crate::front_matter::parse_date("2024-03-05T23:30:00+05:30", &jiff::tz::TimeZone::UTC).unwrap();
+        assert_eq!(expand_permalink("/{year}/{month}/{slug}/", "x", Some(&d)), "/2024/03/x/");
+    }
+}

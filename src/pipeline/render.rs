@@ -1,0 +1,518 @@
+//! Render stage: `&Site` → rendered files, through a flat list of [`Job`]s rendered in
+//! parallel (rayon). Site-wide values (post cards, author and tag values, the recent-news
+//! sidebar fragment) are built once per build and shared by every job.
+//!
+//! Output paths are derived from site paths (`/posts/x/` → `posts/x/index.html`), which the
+//! parse and index stages have already made safe. A template error names the template file,
+//! line and column, and the page being rendered.
+
+use rayon::prelude::*;
+use tera::{Context, Value};
+
+use crate::error::{Diagnostic, Diagnostics};
+use crate::model::{Site, StaticSource};
+use crate::seo::{self, Meta, PageKind};
+use crate::templates::Templates;
+use crate::values::{self, Shared, html, list, map, text};
+
+/// Bytes of one output file, or where to copy them from.
+#[derive(Debug, Clone)]
+pub enum FileData {
+    /// Rendered content.
+    Bytes(Vec<u8>),
+    /// A static file to copy.
+    Static(StaticSource),
+}
+
+/// One output file: its path relative to the output root (`/`-separated) and its data.
+#[derive(Debug, Clone)]
+pub struct RenderedFile {
+    /// Relative output path, e.g. `posts/x/index.html`.
+    pub path: String,
+    /// Content.
+    pub data: FileData,
+}
+
+/// Files written by code rather than templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Generator {
+    /// `syntax.css`: the code highlighting stylesheet.
+    HighlightCss,
+    /// `_redirects` for hosts that read one (when `redirects_file = true`).
+    Redirects,
+    /// Feeds (Atom, RSS, JSON Feed) for the site, tags and authors.
+    Feeds,
+    /// `sitemap.xml` (and an index past 50,000 URLs) and `robots.txt`.
+    Sitemap,
+    /// The search index.
+    Search,
+}
+
+/// One unit of render work.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Job {
+    /// A post page (index into `Site::posts`).
+    Post(usize),
+    /// A standalone page.
+    Page(usize),
+    /// Home listing page N (1-based).
+    Home(usize),
+    /// The tag index.
+    Tags,
+    /// Tag T, listing page N.
+    Tag(usize, usize),
+    /// The author index.
+    Authors,
+    /// Author A, listing page N.
+    Author(usize, usize),
+    /// `404.html`.
+    NotFound,
+    /// A redirect page from an alias site path to a site path.
+    Alias {
+        /// The alias site path.
+        from: String,
+        /// The target site path.
+        to: String,
+    },
+    /// A static file (index into `Site::static_files`).
+    Static(usize),
+    /// Files made by code.
+    Generated(Generator),
+}
+
+/// The output path of a site path: `/` → `index.html`, `/a/` → `a/index.html`, `/a.html`
+/// stays `a.html`.
+pub fn output_path(site_path: &str) -> String {
+    let p = site_path.trim_start_matches('/');
+    if p.is_empty() {
+        "index.html".into()
+    } else if p.ends_with('/') {
+        format!("{p}index.html")
+    } else {
+        p.to_string()
+    }
+}
+
+/// Site path of listing page `n` under `base` (`/tags/x/` → `/tags/x/page/2/`).
+pub fn page_path(base: &str, n: usize) -> String {
+    if n <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}page/{n}/")
+    }
+}
+
+/// Number of listing pages for `count` items (at least 1: an empty listing still has a page).
+pub fn page_count(count: usize, per_page: usize) -> usize {
+    count.div_ceil(per_page.max(1)).max(1)
+}
+
+/// Everything shared by the jobs of one build.
+pub struct Renderer<'a> {
+    /// The site.
+    pub site: &'a Site,
+    /// Templates.
+    pub templates: &'a Templates,
+    /// Shared author/tag values.
+    pub shared: Shared,
+    /// Post cards, parallel to `Site::posts`.
+    pub cards: Vec<Value>,
+    site_value: Value,
+    feeds_value: Value,
+    /// Sidebar HTML for pages that are not among the recent posts.
+    sidebar: Value,
+    /// Sidebar HTML for each recent post (that post left out).
+    sidebar_without: Vec<(usize, Value)>,
+}
+
+impl<'a> Renderer<'a> {
+    /// Prepares shared values and renders the sidebar variants. Fails with the template
+    /// error if the sidebar does not render.
+    pub fn new(site: &'a Site, templates: &'a Templates) -> Result<Self, Diagnostics> {
+        let shared = Shared::new(site);
+        let cards: Vec<Value> = site
+            .posts
+            .par_iter()
+            .map(|p| Value::from(values::post_card(&site.config, &shared, p)))
+            .collect();
+        let site_value = values::site_value(site);
+        let feeds_value = crate::feeds::autodiscovery(&site.config, None);
+        let mut r = Renderer {
+            site,
+            templates,
+            shared,
+            cards,
+            site_value,
+            feeds_value,
+            sidebar: Value::none(),
+            sidebar_without: Vec::new(),
+        };
+        let n = site.config.recent_posts;
+        let first: Vec<usize> = (0..site.posts.len().min(n)).collect();
+        let mut diags = Diagnostics::new();
+        match r.render_sidebar(&first) {
+            Ok(v) => r.sidebar = v,
+            Err(d) => diags.push(d),
+        }
+        if !diags.has_errors() {
+            let pool: Vec<usize> = (0..site.posts.len().min(n + 1)).collect();
+            for &skip in &first {
+                let items: Vec<usize> = pool.iter().copied().filter(|&i| i != skip).take(n).collect();
+                match r.render_sidebar(&items) {
+                    Ok(v) => r.sidebar_without.push((skip, v)),
+                    Err(d) => {
+                        diags.push(d);
+                        break;
+                    }
+                }
+            }
+        }
+        if diags.has_errors() { Err(diags) } else { Ok(r) }
+    }
+
+    fn render_sidebar(&self, items: &[usize]) -> Result<Value, Diagnostic> {
+        let mut ctx = Context::new();
+        ctx.insert_value("site", self.site_value.clone());
+        ctx.insert_value("recent", list(items.iter().map(|&i| self.cards[i].clone()).collect()));
+        let out = self
+            .templates
+            .render("partials/sidebar.html", &ctx, "the recent-news sidebar")?;
+        Ok(html(&out))
+    }
+
+    /// Every job of the build, in a deterministic order.
+    pub fn jobs(&self) -> Vec<Job> {
+        let site = self.site;
+        let c = &site.config;
+        let mut jobs = Vec::with_capacity(site.posts.len() * 2 + 64);
+        jobs.extend((0..site.posts.len()).map(Job::Post));
+        jobs.extend((0..site.pages.len()).map(Job::Page));
+        jobs.extend((1..=page_count(site.posts.len(), c.paginate_by)).map(Job::Home));
+        jobs.push(Job::Tags);
+        for (t, term) in site.tags.iter().enumerate() {
+            jobs.extend((1..=page_count(term.posts.len(), c.paginate_by)).map(|n| Job::Tag(t, n)));
+        }
+        jobs.push(Job::Authors);
+        for (a, posts) in site.author_posts.iter().enumerate() {
+            jobs.extend((1..=page_count(posts.len(), c.paginate_by)).map(|n| Job::Author(a, n)));
+        }
+        jobs.push(Job::NotFound);
+        for p in &site.posts {
+            for alias in &p.aliases {
+                if let Ok(from) = crate::pipeline::index::normalize_alias(alias) {
+                    jobs.push(Job::Alias { from, to: p.path.clone() });
+                }
+            }
+        }
+        for p in &site.pages {
+            for alias in &p.aliases {
+                if let Ok(from) = crate::pipeline::index::normalize_alias(alias) {
+                    jobs.push(Job::Alias { from, to: p.path.clone() });
+                }
+            }
+        }
+        jobs.extend((0..site.static_files.len()).map(Job::Static));
+        jobs.push(Job::Generated(Generator::HighlightCss));
+        if c.redirects_file {
+            jobs.push(Job::Generated(Generator::Redirects));
+        }
+        jobs.push(Job::Generated(Generator::Feeds));
+        jobs.push(Job::Generated(Generator::Sitemap));
+        if c.search.enabled {
+            jobs.push(Job::Generated(Generator::Search));
+        }
+        jobs
+    }
+
+    /// Renders every job in parallel; collects all errors.
+    pub fn render_all(&self) -> Result<Vec<RenderedFile>, Diagnostics> {
+        let results: Vec<Result<Vec<RenderedFile>, Diagnostic>> =
+            self.jobs().par_iter().map(|j| self.render(j)).collect();
+        let mut files = Vec::new();
+        let mut diags = Diagnostics::new();
+        for r in results {
+            match r {
+                Ok(fs) => files.extend(fs),
+                Err(d) => diags.push(d),
+            }
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    fn base_context(&self, kind: &str, site_path: &str, meta: &Meta, sidebar: &Value) -> Context {
+        let c = &self.site.config;
+        let mut ctx = Context::new();
+        ctx.insert_value("site", self.site_value.clone());
+        ctx.insert_value("meta", meta.to_value());
+        ctx.insert_value("sidebar", sidebar.clone());
+        ctx.insert_value("page_kind", text(kind));
+        ctx.insert_value("current_url", text(&c.url(site_path)));
+        ctx.insert_value("current_path", text(site_path));
+        ctx.insert_value("feeds", self.feeds_value.clone());
+        ctx
+    }
+
+    fn page_file(&self, site_path: &str, template: &str, ctx: &Context, what: &str) -> Result<Vec<RenderedFile>, Diagnostic> {
+        let out = self.templates.render(template, ctx, what)?;
+        Ok(vec![RenderedFile {
+            path: output_path(site_path),
+            data: FileData::Bytes(out.into_bytes()),
+        }])
+    }
+
+    /// A paginator value for page `n` of `items` listed under `base` (a site path).
+    fn paginator(&self, items: &[usize], n: usize, base: &str) -> Value {
+        let c = &self.site.config;
+        let per = c.paginate_by.max(1);
+        let total = page_count(items.len(), per);
+        let start = ((n - 1) * per).min(items.len());
+        let end = (start + per).min(items.len());
+        let url = |k: usize| text(&c.url(&page_path(base, k)));
+        let pages = (1..=total)
+            .map(|k| map([("number", Value::from(k)), ("url", url(k)), ("current", Value::from(k == n))]))
+            .collect();
+        map([
+            ("items", list(items[start..end].iter().map(|&i| self.cards[i].clone()).collect())),
+            ("number", Value::from(n)),
+            ("total_pages", Value::from(total)),
+            ("total_items", Value::from(items.len())),
+            ("per_page", Value::from(per)),
+            ("first_url", url(1)),
+            ("last_url", url(total)),
+            ("prev_url", if n > 1 { url(n - 1) } else { Value::none() }),
+            ("next_url", if n < total { url(n + 1) } else { Value::none() }),
+            ("pages", list(pages)),
+        ])
+    }
+
+    /// Renders one job into its file(s).
+    pub fn render(&self, job: &Job) -> Result<Vec<RenderedFile>, Diagnostic> {
+        let site = self.site;
+        let c = &site.config;
+        match job {
+            Job::Post(i) => {
+                let p = &site.posts[*i];
+                let sidebar = self
+                    .sidebar_without
+                    .iter()
+                    .find(|(k, _)| k == i)
+                    .map(|(_, v)| v)
+                    .unwrap_or(&self.sidebar);
+                let meta = seo::for_post(site, p);
+                let mut ctx = self.base_context("post", &p.path, &meta, sidebar);
+                let mut post = values::post_card(c, &self.shared, p);
+                let authors = p
+                    .authors
+                    .iter()
+                    .map(|&a| values::author_full(c, &site.authors[a], site.author_posts[a].len()))
+                    .collect();
+                post.insert("authors".into(), list(authors));
+                post.insert("content".into(), html(&p.body.html));
+                post.insert("toc".into(), values::toc(&p.body.toc));
+                post.insert("sources".into(), values::sources(&p.sources));
+                post.insert("previous".into(), values::neighbour(c, site.posts.get(i + 1)));
+                post.insert(
+                    "next".into(),
+                    values::neighbour(c, i.checked_sub(1).and_then(|j| site.posts.get(j))),
+                );
+                post.insert(
+                    "related".into(),
+                    list(site.related[*i].iter().map(|&j| self.cards[j].clone()).collect()),
+                );
+                ctx.insert_value("post", Value::from(post));
+                let mut files = self.page_file(&p.path, "post.html", &ctx, &format!("{} from {}", p.path, p.source))?;
+                for asset in &p.assets {
+                    files.push(RenderedFile {
+                        path: format!("{}{}", p.path.trim_start_matches('/'), asset.name),
+                        data: FileData::Static(StaticSource::Disk(asset.from.clone())),
+                    });
+                }
+                Ok(files)
+            }
+            Job::Page(i) => {
+                let p = &site.pages[*i];
+                let meta = seo::for_page(site, p);
+                let mut ctx = self.base_context("page", &p.path, &meta, &self.sidebar);
+                let (date, updated) = (
+                    p.date.as_ref().map(|d| text(&values::rfc3339(d))).unwrap_or_else(Value::none),
+                    p.updated.as_ref().map(|d| text(&values::rfc3339(d))).unwrap_or_else(Value::none),
+                );
+                ctx.insert_value(
+                    "page",
+                    map([
+                        ("title", text(&p.title)),
+                        ("slug", text(&p.slug)),
+                        ("url", text(&c.url(&p.path))),
+                        ("permalink", text(&c.abs_url(&p.path))),
+                        ("content", html(&p.body.html)),
+                        ("summary", html(&p.body.summary_html)),
+                        ("toc", values::toc(&p.body.toc)),
+                        ("date", date),
+                        ("updated", updated),
+                        ("date_display", p.date.as_ref().map(|d| text(&values::display_date(d))).unwrap_or_else(Value::none)),
+                        ("updated_display", p.updated.as_ref().map(|d| text(&values::display_date(d))).unwrap_or_else(Value::none)),
+                        ("word_count", Value::from(p.body.word_count)),
+                        ("reading_minutes", Value::from(p.body.reading_minutes)),
+                        ("extra", Value::from_serializable(&p.extra)),
+                    ]),
+                );
+                let template = p.template.as_deref().unwrap_or("page.html");
+                if !self.templates.has(template) {
+                    let (l, col) = p.key_pos.get("template").copied().unwrap_or((1, 1));
+                    return Err(Diagnostic::error("template", format!("template `{template}` not found"))
+                        .at_path(&p.source)
+                        .at(l, col)
+                        .with_help("put it in templates/ or use the default page.html"));
+                }
+                self.page_file(&p.path, template, &ctx, &format!("{} from {}", p.path, p.source))
+            }
+            Job::Home(n) => {
+                let path = page_path("/", *n);
+                let title = if *n > 1 { format!("Page {n}") } else { String::new() };
+                let meta = seo::for_listing(site, PageKind::Home, &title, "", &path);
+                let mut ctx = self.base_context("index", &path, &meta, &self.sidebar);
+                let all: Vec<usize> = (0..site.posts.len()).collect();
+                ctx.insert_value("paginator", self.paginator(&all, *n, "/"));
+                self.page_file(&path, "index.html", &ctx, &path)
+            }
+            Job::Tags => {
+                let path = c.permalinks.tags.split("{slug}").next().unwrap_or("/tags/").to_string();
+                let meta = seo::for_listing(site, PageKind::Tags, "Tags", "", &path);
+                let mut ctx = self.base_context("tags", &path, &meta, &self.sidebar);
+                let mut by_count: Vec<usize> = (0..site.tags.len()).collect();
+                by_count.sort_by(|&a, &b| site.tags[b].posts.len().cmp(&site.tags[a].posts.len()).then(site.tags[a].slug.cmp(&site.tags[b].slug)));
+                ctx.insert_value("tags", list(site.tags.iter().enumerate().map(|(i, _)| self.shared.terms[i].clone()).collect()));
+                ctx.insert_value("tags_by_count", list(by_count.into_iter().map(|i| self.shared.terms[i].clone()).collect()));
+                self.page_file(&path, "tags.html", &ctx, &path)
+            }
+            Job::Tag(t, n) => {
+                let term = &site.tags[*t];
+                let path = page_path(&term.path, *n);
+                let title = if *n > 1 { format!("{} (page {n})", term.name) } else { term.name.clone() };
+                let desc = format!("Analysis tagged {} on {}", term.name, c.title);
+                let meta = seo::for_listing(site, PageKind::Tags, &title, &desc, &path);
+                let mut ctx = self.base_context("tag", &path, &meta, &self.sidebar);
+                ctx.insert_value("feeds", crate::feeds::autodiscovery(c, Some(&term.path)));
+                ctx.insert_value("tag", self.shared.terms[*t].clone());
+                ctx.insert_value("paginator", self.paginator(&term.posts, *n, &term.path));
+                self.page_file(&path, "tag.html", &ctx, &path)
+            }
+            Job::Authors => {
+                let path = c.permalinks.authors.split("{slug}").next().unwrap_or("/authors/").to_string();
+                let meta = seo::for_listing(site, PageKind::Author, "Authors", "", &path);
+                let mut ctx = self.base_context("authors", &path, &meta, &self.sidebar);
+                let authors = site
+                    .authors
+                    .iter()
+                    .enumerate()
+                    .filter(|(a, _)| !site.author_posts[*a].is_empty() || site.authors[*a].source.is_some())
+                    .map(|(a, au)| values::author_full(c, au, site.author_posts[a].len()))
+                    .collect();
+                ctx.insert_value("authors", list(authors));
+                self.page_file(&path, "authors.html", &ctx, &path)
+            }
+            Job::Author(a, n) => {
+                let au = &site.authors[*a];
+                let path = page_path(&au.path, *n);
+                let mut meta = seo::for_author(site, au, &path);
+                if *n > 1 {
+                    meta.title = format!("{} (page {n}) · {}", au.name, c.title);
+                    meta.json_ld = None;
+                }
+                let mut ctx = self.base_context("author", &path, &meta, &self.sidebar);
+                ctx.insert_value("feeds", crate::feeds::autodiscovery(c, Some(&au.path)));
+                ctx.insert_value("author", values::author_full(c, au, site.author_posts[*a].len()));
+                ctx.insert_value("paginator", self.paginator(&site.author_posts[*a], *n, &au.path));
+                self.page_file(&path, "author.html", &ctx, &path)
+            }
+            Job::NotFound => {
+                let meta = seo::for_listing(site, PageKind::NotFound, "Page not found", "", "/404.html");
+                let ctx = self.base_context("404", "/404.html", &meta, &self.sidebar);
+                self.page_file("/404.html", "404.html", &ctx, "/404.html")
+            }
+            Job::Alias { from, to } => {
+                let mut ctx = Context::new();
+                ctx.insert_value("site", self.site_value.clone());
+                ctx.insert_value("target", text(&c.abs_url(to)));
+                ctx.insert_value("target_url", text(&c.url(to)));
+                self.page_file(from, "alias.html", &ctx, &format!("the alias {from}"))
+            }
+            Job::Static(i) => {
+                let sf = &site.static_files[*i];
+                Ok(vec![RenderedFile {
+                    path: sf.to.clone(),
+                    data: FileData::Static(sf.from.clone()),
+                }])
+            }
+            Job::Generated(g) => self.generate(*g),
+        }
+    }
+
+    fn generate(&self, g: Generator) -> Result<Vec<RenderedFile>, Diagnostic> {
+        let site = self.site;
+        let c = &site.config;
+        match g {
+            Generator::HighlightCss => {
+                let css = crate::highlight::stylesheet(&c.markdown.highlight_theme, &c.markdown.highlight_theme_dark)
+                    .map_err(|name| {
+                        Diagnostic::error("config", format!("unknown highlight theme `{name}`"))
+                            .at_path(crate::config::CONFIG_FILE)
+                            .with_help("use a syntect theme such as InspiredGitHub, base16-ocean.light, base16-ocean.dark, Solarized (light), or one of bat's (Nord, OneHalfLight, OneHalfDark, GitHub, Dracula…)")
+                    })?;
+                Ok(vec![RenderedFile { path: "syntax.css".into(), data: FileData::Bytes(css.into_bytes()) }])
+            }
+            Generator::Redirects => {
+                let mut out = String::new();
+                for p in &site.posts {
+                    for a in &p.aliases {
+                        if let Ok(from) = crate::pipeline::index::normalize_alias(a) {
+                            out.push_str(&format!("{} {} 301\n", c.url(&from), c.url(&p.path)));
+                        }
+                    }
+                }
+                for p in &site.pages {
+                    for a in &p.aliases {
+                        if let Ok(from) = crate::pipeline::index::normalize_alias(a) {
+                            out.push_str(&format!("{} {} 301\n", c.url(&from), c.url(&p.path)));
+                        }
+                    }
+                }
+                Ok(vec![RenderedFile { path: "_redirects".into(), data: FileData::Bytes(out.into_bytes()) }])
+            }
+            Generator::Feeds => crate::feeds::generate(self),
+            Generator::Sitemap => crate::sitemap::generate(self),
+            Generator::Search => crate::search::generate(self),
+        }
+    }
+}
+
+/// Renders the whole site into memory, sorted by path (used by `serve` and tests).
+pub fn render_site(site: &Site, templates: &Templates) -> Result<Vec<RenderedFile>, Diagnostics> {
+    Renderer::new(site, templates)?.render_all()
+}
+
+/// Values for the `feeds` autodiscovery list: `{type, title, url}` entries.
+pub fn feed_link(kind: &str, title: &str, url: &str) -> Value {
+    map([("type", text(kind)), ("title", text(title)), ("url", text(url))])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_paths() {
+        assert_eq!(output_path("/"), "index.html");
+        assert_eq!(output_path("/posts/x/"), "posts/x/index.html");
+        assert_eq!(output_path("/old.html"), "old.html");
+        assert_eq!(page_path("/", 1), "/");
+        assert_eq!(page_path("/tags/x/", 3), "/tags/x/page/3/");
+        assert_eq!(page_count(0, 10), 1);
+        assert_eq!(page_count(20, 10), 2);
+        assert_eq!(page_count(21, 10), 3);
+    }
+}

@@ -1,0 +1,434 @@
+//! Write stage: rendered files → the output folder, atomically.
+//!
+//! The new site is written into a staging folder beside the output (same file system) and then
+//! swapped in with one atomic rename-exchange (Linux; two renames elsewhere), so a failed or
+//! killed build leaves the previous output complete. Files whose content is unchanged since the
+//! last build are hard-linked from the old output, so their inode and mtime stay the same and
+//! deploy tools upload only what changed. Files smelt did not write (`.git/`, `CNAME`, a
+//! user's notes) are carried over untouched; files it wrote last time and no longer produces
+//! are dropped. The manifest of what smelt wrote lives in the output as `.smelt-manifest`.
+//!
+//! Safety: smelt refuses to write into the site root, an ancestor of it, `content/`,
+//! `static/`, `templates/`, `themes/` (or anything inside them), and into a non-empty folder
+//! it did not create (no manifest) unless `--force`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Diagnostic, Error, display_path};
+use crate::model::StaticSource;
+use crate::pipeline::render::{FileData, RenderedFile};
+
+/// Name of the manifest file smelt keeps in the output folder.
+pub const MANIFEST: &str = ".smelt-manifest";
+
+/// What smelt wrote in a build: output path → content hash (BLAKE3, hex) and size.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `"smelt"`.
+    pub generator: String,
+    /// Output path → entry.
+    pub files: BTreeMap<String, ManifestEntry>,
+}
+
+/// One file in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    /// BLAKE3 of the content, hex.
+    pub hash: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Counts of a finished write.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Files whose content is new or changed.
+    pub written: usize,
+    /// Files kept as they were (same content as the last build).
+    pub unchanged: usize,
+    /// Files from the last build that are no longer produced.
+    pub removed: usize,
+    /// Files in the output that smelt did not write and kept.
+    pub kept_foreign: usize,
+}
+
+/// An output folder being written.
+pub struct Writer {
+    out: PathBuf,
+    staging: PathBuf,
+    old: Manifest,
+    new: Mutex<BTreeMap<String, ManifestEntry>>,
+    unchanged: Mutex<usize>,
+}
+
+/// Makes a path absolute and canonical as far as it exists (the rest is appended).
+fn absolutize(p: &Path) -> io::Result<PathBuf> {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(p)
+    };
+    let mut existing = abs.clone();
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    loop {
+        match existing.canonicalize() {
+            Ok(c) => {
+                let mut out = c;
+                for r in rest.iter().rev() {
+                    out.push(r);
+                }
+                return Ok(out);
+            }
+            Err(_) => {
+                let Some(name) = existing.file_name().map(|n| n.to_os_string()) else {
+                    return Ok(abs);
+                };
+                rest.push(name);
+                if !existing.pop() {
+                    return Ok(abs);
+                }
+            }
+        }
+    }
+}
+
+/// Refuses output folders that would overwrite the site's own files.
+pub fn check_output_dir(root: &Path, out: &Path) -> Result<PathBuf, Error> {
+    if out.components().any(|c| c == Component::ParentDir) && absolutize(out).is_err() {
+        return Err(Error::Usage(format!("cannot resolve output folder {}", out.display())));
+    }
+    let root_abs = absolutize(root).map_err(|e| Error::io(root, e))?;
+    let out_abs = absolutize(out).map_err(|e| Error::io(out, e))?;
+    let shown = out.display();
+    if root_abs.starts_with(&out_abs) {
+        return Err(Error::Usage(format!(
+            "refusing to build into {shown}: it is the site folder or contains it, and building would replace your sources; choose an output folder such as `public`"
+        )));
+    }
+    for protected in ["content", "static", "templates", "themes"] {
+        if out_abs.starts_with(root_abs.join(protected)) {
+            return Err(Error::Usage(format!(
+                "refusing to build into {shown}: it is inside the site's {protected}/ folder; choose an output folder such as `public`"
+            )));
+        }
+    }
+    if out_abs.exists() && !out_abs.is_dir() {
+        return Err(Error::Usage(format!("refusing to build into {shown}: it is a file, not a folder")));
+    }
+    if out_abs == root_abs.join(crate::config::CONFIG_FILE) {
+        return Err(Error::Usage(format!("refusing to build into {shown}")));
+    }
+    Ok(out_abs)
+}
+
+fn staging_path(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    out.with_file_name(format!(".{name}.smelt-staging"))
+}
+
+fn hex(h: &blake3::Hash) -> String {
+    h.to_hex().to_string()
+}
+
+impl Writer {
+    /// Checks the output folder and prepares a staging folder. `force` allows writing into
+    /// a non-empty folder smelt did not create (nothing in it is deleted).
+    pub fn begin(root: &Path, out: &Path, force: bool) -> Result<Writer, Error> {
+        let out_abs = check_output_dir(root, out)?;
+        let mut old = Manifest::default();
+        if out_abs.is_dir() {
+            match std::fs::read(out_abs.join(MANIFEST)) {
+                Ok(bytes) => {
+                    old = serde_json::from_slice(&bytes).unwrap_or_default();
+                }
+                Err(_) => {
+                    let non_empty = std::fs::read_dir(&out_abs)
+                        .map_err(|e| Error::io(&out_abs, e))?
+                        .next()
+                        .is_some();
+                    if non_empty && !force {
+                        return Err(Error::Usage(format!(
+                            "refusing to build into {}: the folder is not empty and was not created by smelt (no {MANIFEST} in it). Empty it, choose another --output-dir, or pass --force to write smelt's files into it (nothing there is deleted)",
+                            out.display()
+                        )));
+                    }
+                }
+            }
+        }
+        let staging = staging_path(&out_abs);
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        }
+        std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        Ok(Writer {
+            out: out_abs,
+            staging,
+            old,
+            new: Mutex::new(BTreeMap::new()),
+            unchanged: Mutex::new(0),
+        })
+    }
+
+    /// The final output folder (absolute).
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+
+    /// Writes one file into the staging folder; safe to call from many threads. Unchanged
+    /// content is hard-linked from the previous output.
+    pub fn write(&self, file: &RenderedFile) -> Result<(), Diagnostic> {
+        let rel = &file.path;
+        if !is_safe_rel(rel) {
+            return Err(Diagnostic::error("output", format!("refusing to write unsafe output path {rel:?}")));
+        }
+        let dest = self.staging.join(rel);
+        let io_err = |e: io::Error, p: &Path| {
+            Diagnostic::error("io", format!("cannot write {}: {e}", p.display()))
+        };
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io_err(e, parent))?;
+        }
+        let owned;
+        let bytes: &[u8] = match &file.data {
+            FileData::Bytes(b) => b,
+            FileData::Static(StaticSource::Embedded(b)) => b,
+            FileData::Static(StaticSource::Disk(p)) => {
+                owned = std::fs::read(p).map_err(|e| {
+                    Diagnostic::error("io", format!("cannot read {}: {e}", p.display()))
+                })?;
+                &owned
+            }
+        };
+        let entry = ManifestEntry {
+            hash: hex(&blake3::hash(bytes)),
+            size: bytes.len() as u64,
+        };
+        let previous = self.out.join(rel);
+        let same = self.old.files.get(rel) == Some(&entry)
+            && std::fs::symlink_metadata(&previous).is_ok_and(|m| m.is_file() && m.len() == entry.size);
+        let linked = same && std::fs::hard_link(&previous, &dest).is_ok();
+        if linked {
+            *self.unchanged.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        } else {
+            std::fs::write(&dest, bytes).map_err(|e| io_err(e, &dest))?;
+        }
+        let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
+        if new.insert(rel.clone(), entry).is_some() {
+            return Err(Diagnostic::error("output", format!("two outputs were written to {rel}")));
+        }
+        Ok(())
+    }
+
+    /// Discards the staging folder; the output folder is untouched.
+    pub fn abort(self) {
+        let _ = std::fs::remove_dir_all(&self.staging);
+    }
+
+    /// Carries over foreign files, writes the manifest and swaps the new site in.
+    pub fn commit(self) -> Result<WriteStats, Error> {
+        let new = self.new.into_inner().unwrap_or_else(|e| e.into_inner());
+        let unchanged = self.unchanged.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut stats = WriteStats {
+            written: new.len() - unchanged,
+            unchanged,
+            removed: self.old.files.keys().filter(|k| !new.contains_key(*k)).count(),
+            kept_foreign: 0,
+        };
+        if self.out.is_dir() {
+            stats.kept_foreign = carry_over_foreign(&self.out, &self.staging, &self.old, &new)?;
+        }
+        let manifest = Manifest {
+            generator: "smelt".into(),
+            files: new,
+        };
+        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;
+        let mpath = self.staging.join(MANIFEST);
+        std::fs::write(&mpath, json).map_err(|e| Error::io(&mpath, e))?;
+        swap_in(&self.staging, &self.out)?;
+        Ok(stats)
+    }
+}
+
+/// `true` for a relative, `/`-separated path with no empty, `.` or `..` segment, no
+/// backslash or NUL.
+fn is_safe_rel(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with('/')
+        && !p.contains('\\')
+        && !p.contains('\0')
+        && p.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
+}
+
+/// Links every file of `out` that smelt did not write into `staging` (unless the new build
+/// produces the same path). Returns how many were carried over.
+fn carry_over_foreign(
+    out: &Path,
+    staging: &Path,
+    old: &Manifest,
+    new: &BTreeMap<String, ManifestEntry>,
+) -> Result<usize, Error> {
+    let mut kept = 0;
+    let mut made_dirs: HashSet<PathBuf> = HashSet::new();
+    for entry in walkdir::WalkDir::new(out).follow_links(false).min_depth(1) {
+        let entry = entry.map_err(|e| Error::io(out, io::Error::other(e.to_string())))?;
+        let rel_path = entry.path().strip_prefix(out).unwrap_or(entry.path());
+        let rel = display_path(rel_path);
+        if rel == MANIFEST || old.files.contains_key(&rel) || new.contains_key(&rel) {
+            continue;
+        }
+        let dest = staging.join(rel_path);
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            if made_dirs.insert(dest.clone()) {
+                std::fs::create_dir_all(&dest).map_err(|e| Error::io(&dest, e))?;
+            }
+            continue;
+        }
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        if ft.is_symlink() {
+            let target = std::fs::read_link(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(&target, &dest).map_err(|e| Error::io(&dest, e))?;
+            #[cfg(not(unix))]
+            {
+                let _ = target;
+                std::fs::copy(entry.path(), &dest).map_err(|e| Error::io(&dest, e))?;
+            }
+        } else if std::fs::hard_link(entry.path(), &dest).is_err() {
+            std::fs::copy(entry.path(), &dest).map_err(|e| Error::io(&dest, e))?;
+        }
+        kept += 1;
+    }
+    Ok(kept)
+}
+
+/// Replaces `out` with `staging` atomically where the OS allows, then deletes the old tree.
+fn swap_in(staging: &Path, out: &Path) -> Result<(), Error> {
+    if !out.exists() {
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        return std::fs::rename(staging, out).map_err(|e| Error::io(out, e));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        if renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).is_ok() {
+            // `staging` now holds the previous output.
+            return std::fs::remove_dir_all(staging).map_err(|e| Error::io(staging, e));
+        }
+    }
+    let old = staging.with_extension("old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    }
+    std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+    std::fs::rename(staging, out).map_err(|e| Error::io(out, e))?;
+    std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_relative_paths() {
+        assert!(is_safe_rel("posts/x/index.html"));
+        assert!(!is_safe_rel("../x"));
+        assert!(!is_safe_rel("/etc/passwd"));
+        assert!(!is_safe_rel("a//b"));
+        assert!(!is_safe_rel("a\\b"));
+        assert!(!is_safe_rel(""));
+    }
+
+    #[test]
+    fn refuses_site_root_content_and_ancestors() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        std::fs::create_dir_all(root.join("content/posts")).unwrap();
+        assert!(check_output_dir(&root, &root).is_err());
+        assert!(check_output_dir(&root, tmp.path()).is_err());
+        assert!(check_output_dir(&root, &root.join("content")).is_err());
+        assert!(check_output_dir(&root, &root.join("content/posts/out")).is_err());
+        assert!(check_output_dir(&root, &root.join("public")).is_ok());
+        assert!(check_output_dir(&root, &root.join("content/../public")).is_ok());
+    }
+
+    fn file(path: &str, body: &str) -> RenderedFile {
+        RenderedFile { path: path.into(), data: FileData::Bytes(body.as_bytes().to_vec()) }
+    }
+
+    #[test]
+    fn unchanged_files_keep_their_inode_and_foreign_files_survive() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        std::fs::create_dir_all(&root).unwrap();
+        let out = root.join("public");
+        let w = Writer::begin(&root, &out, false).unwrap();
+        w.write(&file("a/index.html", "A")).unwrap();
+        w.write(&file("b/index.html", "B")).unwrap();
+        w.commit().unwrap();
+        std::fs::create_dir_all(out.join(".git")).unwrap();
+        std::fs::write(out.join(".git/HEAD"), "ref").unwrap();
+        std::fs::write(out.join("CNAME"), "example.org").unwrap();
+        #[cfg(unix)]
+        let ino = {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(out.join("a/index.html")).unwrap().ino()
+        };
+        let w = Writer::begin(&root, &out, false).unwrap();
+        w.write(&file("a/index.html", "A")).unwrap();
+        w.write(&file("c/index.html", "C")).unwrap();
+        let stats = w.commit().unwrap();
+        assert_eq!(stats, WriteStats { written: 1, unchanged: 1, removed: 1, kept_foreign: 2 });
+        assert!(!out.join("b/index.html").exists());
+        assert_eq!(std::fs::read_to_string(out.join("CNAME")).unwrap(), "example.org");
+        assert!(out.join(".git/HEAD").exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            assert_eq!(std::fs::metadata(out.join("a/index.html")).unwrap().ino(), ino);
+        }
+        assert!(!staging_path(&out.canonicalize().unwrap()).exists());
+    }
+
+    #[test]
+    fn refuses_foreign_non_empty_folder_without_force() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        let out = tmp.path().join("elsewhere");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        assert!(Writer::begin(&root, &out, false).is_err());
+        let w = Writer::begin(&root, &out, true).unwrap();
+        w.write(&file("index.html", "x")).unwrap();
+        w.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    }
+
+    #[test]
+    fn abort_leaves_output_untouched() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        std::fs::create_dir_all(&root).unwrap();
+        let out = root.join("public");
+        let w = Writer::begin(&root, &out, false).unwrap();
+        w.write(&file("index.html", "old")).unwrap();
+        w.commit().unwrap();
+        let w = Writer::begin(&root, &out, false).unwrap();
+        w.write(&file("index.html", "new")).unwrap();
+        w.abort();
+        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "old");
+    }
+}
