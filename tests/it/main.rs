@@ -1,0 +1,5 @@
+//! The integration test binary: one module per area, fixture sites under `tests/fixtures/`.
+//! Run with `cargo test` (or `cargo nextest run`).
+
+mod support;
+mod build_basics;
