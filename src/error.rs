@@ -158,7 +158,10 @@ impl Diagnostic {
             miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
         }
         .with_context_lines(2)
-        .with_width(100);
+        .with_width(100)
+        // Never wrap: a path or URL with a space (`content/posts/Hello World.md`) must stay on
+        // one line so it can be searched for and clicked.
+        .with_wrap_lines(false);
         let mut out = String::new();
         let report = HumanReport(self);
         if handler.render_report(&mut out, &report).is_err() {
@@ -361,6 +364,19 @@ mod tests {
         assert!(out.contains("content/posts/a.md:3:7: `date` is not a date"), "{out}");
         assert!(out.contains("date: nope"), "{out}");
         assert!(out.contains("write YYYY-MM-DD"), "{out}");
+    }
+
+    #[test]
+    fn human_report_never_splits_a_path_with_spaces() {
+        let long = "x".repeat(90);
+        let d = Diagnostic::error(
+            "duplicate-permalink",
+            format!("{long} and content/posts/Hello World.md both want the URL /posts/hello-world/"),
+        )
+        .at_path("content/posts/hello-world.md");
+        let out = d.render_human(false);
+        let whole = "content/posts/Hello World.md both want the URL /posts/hello-world/";
+        assert!(out.contains(whole), "{out}");
     }
 
     #[test]
