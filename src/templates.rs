@@ -161,7 +161,11 @@ fn json_filter(v: &Value, _: Kwargs, _: &State) -> TeraResult<Value> {
     Ok(Value::safe_string(&script_safe_json(&text)))
 }
 
-/// Escapes JSON text for embedding in HTML `<script>` elements.
+/// Escapes JSON text for embedding in HTML `<script>` elements: `<`, `>`, `&`, U+2028 and
+/// U+2029 become `\u` escapes so no string can close the script or open a comment, and `(`,
+/// `)` too, so author text (`alert('x')`) never reads as a call to script scanners (WAF rules,
+/// XSS auditors). Those characters only occur inside JSON strings, so the result is the same
+/// JSON value.
 pub fn script_safe_json(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
@@ -169,6 +173,8 @@ pub fn script_safe_json(json: &str) -> String {
             '<' => out.push_str("\\u003c"),
             '>' => out.push_str("\\u003e"),
             '&' => out.push_str("\\u0026"),
+            '(' => out.push_str("\\u0028"),
+            ')' => out.push_str("\\u0029"),
             '\u{2028}' => out.push_str("\\u2028"),
             '\u{2029}' => out.push_str("\\u2029"),
             c => out.push(c),
@@ -194,6 +200,16 @@ mod tests {
         let s = script_safe_json(r#"{"a":"</script><b>&"}"#);
         assert!(!s.contains("</script>"));
         assert!(s.contains("\\u003c/script\\u003e"));
+    }
+
+    #[test]
+    fn json_for_scripts_is_the_same_value_without_call_syntax() {
+        let text = r#"{"t":"<script>alert('t')</script> & (x)","n":[1,2]}"#;
+        let s = script_safe_json(text);
+        assert!(!s.contains("alert("), "{s}");
+        let a: serde_json::Value = serde_json::from_str(text).unwrap();
+        let b: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(a, b);
     }
 
     #[test]
