@@ -30,8 +30,10 @@ pub fn run(args: BuildArgs) -> u8 {
                     report.elapsed.as_millis(),
                     match report.warnings.warning_count() {
                         0 => String::new(),
-                        1 => ", 1 warning".into(),
-                        n => format!(", {n} warnings"),
+                        // Counted, not named "warning": every line that says warning is
+                        // one diagnostic, which keeps `grep warn` on a build log exact.
+                        1 => "; 1 problem reported above".into(),
+                        n => format!("; {n} problems reported above"),
                     }
                 );
             }
