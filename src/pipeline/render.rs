@@ -396,7 +396,7 @@ impl<'a> Renderer<'a> {
                 let desc = format!("Analysis tagged {} on {}", term.name, c.title);
                 let meta = seo::for_listing(site, PageKind::Tags, &title, &desc, &path);
                 let mut ctx = self.base_context("tag", &path, &meta, &self.sidebar);
-                ctx.insert_value("feeds", crate::feeds::autodiscovery(c, Some(&term.path)));
+                ctx.insert_value("feeds", crate::feeds::autodiscovery(c, Some((&term.path, &term.name))));
                 ctx.insert_value("tag", self.shared.terms[*t].clone());
                 ctx.insert_value("paginator", self.paginator(&term.posts, *n, &term.path));
                 self.page_file(&path, "tag.html", &ctx, &path)
@@ -424,7 +424,7 @@ impl<'a> Renderer<'a> {
                     meta.json_ld = None;
                 }
                 let mut ctx = self.base_context("author", &path, &meta, &self.sidebar);
-                ctx.insert_value("feeds", crate::feeds::autodiscovery(c, Some(&au.path)));
+                ctx.insert_value("feeds", crate::feeds::autodiscovery(c, Some((&au.path, &au.name))));
                 ctx.insert_value("author", values::author_full(c, au, site.author_posts[*a].len()));
                 ctx.insert_value("paginator", self.paginator(&site.author_posts[*a], *n, &au.path));
                 self.page_file(&path, "author.html", &ctx, &path)

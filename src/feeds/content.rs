@@ -1,0 +1,218 @@
+//! Feed text hygiene: what goes into a feed entry must survive strict XML parsers and readers
+//! that show it out of the site's context.
+//!
+//! Input: plain text or rendered post HTML. Output: the same text with every character XML 1.0
+//! forbids removed (raw, or as a numeric character reference in HTML), and HTML whose
+//! `href`/`src`/`srcset`/`poster`/`cite` URLs are absolute (resolved against the post's
+//! permalink). Invariant: absolute URLs (`https:`, `mailto:`, `data:`…) are never changed.
+
+use std::borrow::Cow;
+
+use lol_html::{RewriteStrSettings, element, rewrite_str};
+use url::Url;
+
+use crate::pipeline::load::is_forbidden_char;
+
+/// Removes the characters XML 1.0 forbids (C0 controls other than TAB/LF/CR, U+FFFE,
+/// U+FFFF). Borrows when there is nothing to remove.
+pub fn clean_text(s: &str) -> Cow<'_, str> {
+    if s.chars().any(is_forbidden_char) {
+        Cow::Owned(s.chars().filter(|&c| !is_forbidden_char(c)).collect())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// `true` when a numeric character reference to code point `n` would be invalid in XML 1.0
+/// (forbidden controls, surrogates, non-characters U+FFFE/U+FFFF, or beyond U+10FFFF).
+fn forbidden_code_point(n: u32) -> bool {
+    match char::from_u32(n) {
+        Some(c) => is_forbidden_char(c),
+        None => true,
+    }
+}
+
+/// Removes raw forbidden characters and numeric character references to them (`&#7;`,
+/// `&#x1F;`) from an HTML fragment; everything else is kept byte for byte.
+pub fn clean_html(html: &str) -> Cow<'_, str> {
+    let cleaned = clean_text(html);
+    if !cleaned.contains("&#") {
+        return cleaned;
+    }
+    let s: &str = &cleaned;
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("&#") {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let after = &rest[2..];
+        let (hex, digits_at) = match after.as_bytes().first() {
+            Some(b'x' | b'X') => (true, 1),
+            _ => (false, 0),
+        };
+        let digits: &str = {
+            let d = &after[digits_at..];
+            let end = d
+                .find(|c: char| {
+                    !(if hex {
+                        c.is_ascii_hexdigit()
+                    } else {
+                        c.is_ascii_digit()
+                    })
+                })
+                .unwrap_or(d.len());
+            &d[..end]
+        };
+        let consumed = 2 + digits_at + digits.len();
+        let terminated = rest[consumed..].starts_with(';');
+        let value = if digits.is_empty() || digits.len() > 8 {
+            None
+        } else {
+            u32::from_str_radix(digits, if hex { 16 } else { 10 }).ok()
+        };
+        match value {
+            Some(n) if forbidden_code_point(n) => {
+                // Drop the reference (and its `;`).
+                rest = &rest[consumed + usize::from(terminated)..];
+            }
+            _ => {
+                out.push_str("&#");
+                rest = &rest[2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// Resolves one URL written in a post against the post's permalink. `None` when it is
+/// already absolute (or empty), so the attribute is left untouched.
+fn absolute(base: &Url, raw: &str) -> Option<String> {
+    let v = raw.trim();
+    if v.is_empty() || crate::config::is_absolute_url(v) && !v.starts_with("//") {
+        return None;
+    }
+    base.join(v).ok().map(String::from)
+}
+
+/// Resolves a `srcset` list (`a.png 1x, b.png 2x`) candidate by candidate.
+fn absolute_srcset(base: &Url, raw: &str) -> Option<String> {
+    let mut changed = false;
+    let parts: Vec<String> = raw
+        .split(',')
+        .map(|cand| {
+            let cand = cand.trim();
+            let (u, desc) = match cand.find(char::is_whitespace) {
+                Some(i) => (&cand[..i], &cand[i..]),
+                None => (cand, ""),
+            };
+            match absolute(base, u) {
+                Some(a) => {
+                    changed = true;
+                    format!("{a}{desc}")
+                }
+                None => cand.to_string(),
+            }
+        })
+        .collect();
+    changed.then(|| parts.join(", "))
+}
+
+/// Makes every URL in `html` absolute against `permalink` (an absolute URL): relative
+/// (`chart.png`, `../other/`), root-relative (`/sub/posts/x/`, which already carries the
+/// base path) and fragment-only (`#fn-1`) values of `href`, `src`, `srcset`, `poster` and
+/// `cite`. Attribute values are entity-decoded before resolving and re-escaped after.
+///
+/// Returns the input unchanged when the permalink is not a valid URL or the HTML cannot be
+/// rewritten (lol_html only fails on pathological memory limits).
+pub fn absolutize_urls(html: &str, permalink: &str) -> String {
+    let Ok(base) = Url::parse(permalink) else {
+        return html.to_string();
+    };
+    let attr_fix = |attr: &'static str, srcset: bool| {
+        let base = base.clone();
+        move |el: &mut lol_html::html_content::Element<'_, '_>| {
+            if let Some(raw) = el.get_attribute(attr) {
+                let decoded = html_escape::decode_html_entities(&raw);
+                let fixed = if srcset {
+                    absolute_srcset(&base, &decoded)
+                } else {
+                    absolute(&base, &decoded)
+                };
+                if let Some(v) = fixed {
+                    el.set_attribute(attr, &html_escape::encode_double_quoted_attribute(&v))?;
+                }
+            }
+            Ok(())
+        }
+    };
+    let (href, src, srcset, poster, cite) = (
+        attr_fix("href", false),
+        attr_fix("src", false),
+        attr_fix("srcset", true),
+        attr_fix("poster", false),
+        attr_fix("cite", false),
+    );
+    rewrite_str(
+        html,
+        RewriteStrSettings {
+            element_content_handlers: vec![
+                element!("[href]", move |el| href(el)),
+                element!("[src]", move |el| src(el)),
+                element!("[srcset]", move |el| srcset(el)),
+                element!("[poster]", move |el| poster(el)),
+                element!("[cite]", move |el| cite(el)),
+            ],
+            ..RewriteStrSettings::new()
+        },
+    )
+    .unwrap_or_else(|_| html.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_characters_go_and_others_stay() {
+        assert_eq!(
+            clean_text("a\u{7}b\u{1F}c\u{FFFE}d\te\u{1F600}"),
+            "abcd\te\u{1F600}"
+        );
+        assert!(matches!(clean_text("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn forbidden_character_references_are_removed() {
+        assert_eq!(
+            clean_html("a&#7;b&#x1f;c&#X1F;d&#65;e&#xfffe;f&amp;g&#9;h"),
+            "abcd&#65;ef&amp;g&#9;h"
+        );
+        assert_eq!(clean_html("&#;&#x;&#12"), "&#;&#x;");
+        assert_eq!(
+            clean_html("&#55296;x"),
+            "x",
+            "surrogates are not characters"
+        );
+    }
+
+    #[test]
+    fn urls_become_absolute_against_the_permalink() {
+        let p = "https://example.org/blog/posts/first/";
+        let html = r##"<p><a href="/blog/posts/second/">a</a> <a href="../second/">b</a> <a href="#fn-1">c</a> <img src="chart.png" srcset="chart.png 1x, /blog/big.png 2x"> <a href="https://x.org/?a=1&amp;b=2">d</a> <a href="mailto:a@b.c">e</a> <video poster="p.jpg"></video> <a href="/blog/q?a=1&amp;b=2">f</a></p>"##;
+        let out = absolutize_urls(html, p);
+        for want in [
+            r#"href="https://example.org/blog/posts/second/""#,
+            r#"href="https://example.org/blog/posts/second/">b"#,
+            r#"href="https://example.org/blog/posts/first/#fn-1""#,
+            r#"src="https://example.org/blog/posts/first/chart.png""#,
+            r#"srcset="https://example.org/blog/posts/first/chart.png 1x, https://example.org/blog/big.png 2x""#,
+            r#"href="https://x.org/?a=1&amp;b=2""#,
+            r#"href="mailto:a@b.c""#,
+            r#"poster="https://example.org/blog/posts/first/p.jpg""#,
+            r#"href="https://example.org/blog/q?a=1&amp;b=2""#,
+        ] {
+            assert!(out.contains(want), "missing {want} in {out}");
+        }
+    }
+}
