@@ -1,0 +1,4 @@
+//! `smelt check` (being assembled).
+
+pub mod mojibake;
+pub mod rules;
