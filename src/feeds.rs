@@ -147,6 +147,9 @@ pub fn rfc2822(z: &jiff::Zoned) -> String {
     z.strftime("%a, %d %b %Y %H:%M:%S %z").to_string()
 }
 
+/// A feed format's writer: the feed → file bytes, or why it could not be written.
+type Writer = fn(&Feed<'_>) -> Result<Vec<u8>, String>;
+
 /// The generator string written into feeds.
 pub(crate) const GENERATOR: &str = concat!("smelt ", env!("CARGO_PKG_VERSION"));
 
@@ -320,7 +323,8 @@ pub fn generate(r: &Renderer<'_>) -> Result<Vec<RenderedFile>, Diagnostic> {
         .logo
         .as_deref()
         .map(|l| clean_text(&c.abs_url(l)).into_owned());
-    let results: Vec<Result<Vec<RenderedFile>, Diagnostic>> = lists
+    // Errors are (file, reason) here and become a diagnostic at the end.
+    let results: Vec<Result<Vec<RenderedFile>, (String, String)>> = lists
         .par_iter()
         .map(|l| {
             let feed = Feed {
@@ -342,30 +346,35 @@ pub fn generate(r: &Renderer<'_>) -> Result<Vec<RenderedFile>, Diagnostic> {
             };
             let dir = l.path.trim_start_matches('/');
             let mut files = Vec::with_capacity(3);
-            let mut push = |name: &str, bytes: Result<Vec<u8>, String>| -> Result<(), Diagnostic> {
-                let path = format!("{dir}{name}");
-                let data = bytes.map_err(|e| feed_error(&path, e))?;
-                files.push(RenderedFile {
-                    path,
-                    data: FileData::Bytes(data),
-                });
-                Ok(())
-            };
-            if f.atom {
-                push(ATOM_FILE, atom::write(&feed).map_err(|e| e.to_string()))?;
-            }
-            if f.rss {
-                push(RSS_FILE, rss::write(&feed).map_err(|e| e.to_string()))?;
-            }
-            if f.json {
-                push(JSON_FILE, json::write(&feed).map_err(|e| e.to_string()))?;
+            let formats: [(bool, &str, Writer); 3] = [
+                (f.atom, ATOM_FILE, |feed| {
+                    atom::write(feed).map_err(|e| e.to_string())
+                }),
+                (f.rss, RSS_FILE, |feed| {
+                    rss::write(feed).map_err(|e| e.to_string())
+                }),
+                (f.json, JSON_FILE, |feed| {
+                    json::write(feed).map_err(|e| e.to_string())
+                }),
+            ];
+            for (on, name, write) in formats {
+                if on {
+                    let path = format!("{dir}{name}");
+                    match write(&feed) {
+                        Ok(data) => files.push(RenderedFile {
+                            path,
+                            data: FileData::Bytes(data),
+                        }),
+                        Err(e) => return Err((path, e)),
+                    }
+                }
             }
             Ok(files)
         })
         .collect();
     let mut files = Vec::new();
     for res in results {
-        files.extend(res?);
+        files.extend(res.map_err(|(path, e)| feed_error(&path, e))?);
     }
     Ok(files)
 }
