@@ -1,0 +1,333 @@
+//! Search text: rendered body HTML → plain text, and plain text → index words.
+//!
+//! Input: HTML produced by the markdown stage, and plain strings (titles, highlights, tags).
+//! Output: plain text (whitespace collapsed, entities decoded, footnote markers and heading
+//! anchors left out) and folded words. Invariant: [`fold`] and [`words`] are mirrored exactly
+//! by `themes/default/static/search.js` (`fold`, `tokenRe`), so a query typed in the browser
+//! is cut and folded the way the index was.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Words left out of the index (and ignored in a finished query word): the most frequent
+/// English function words, which match nearly every post and carry no meaning on their own.
+pub const STOP_WORDS: &[&str] = &[
+    "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by",
+    "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his",
+    "how", "if", "in", "into", "is", "it", "its", "just", "more", "most", "no", "not", "of", "on",
+    "one", "only", "or", "other", "our", "she", "so", "some", "such", "than", "that", "the",
+    "their", "them", "then", "there", "these", "they", "this", "those", "to", "too", "very", "was",
+    "we", "were", "what", "when", "where", "which", "while", "who", "will", "with", "would", "you",
+    "your",
+];
+
+/// Longest word kept, in characters; longer runs are identifiers, URLs or base64 noise.
+pub const MAX_WORD_CHARS: usize = 40;
+
+/// `true` for a stop word (see [`STOP_WORDS`]).
+pub fn is_stop_word(w: &str) -> bool {
+    STOP_WORDS.binary_search(&w).is_ok()
+}
+
+/// Folds text for matching: compatibility decomposition (NFKD), lower case, combining marks
+/// removed, and a few letters that do not decompose spelled out (`ß`→`ss`, `æ`→`ae`, `œ`→`oe`,
+/// `ø`→`o`, `ł`→`l`, `đ`/`ð`→`d`, `þ`→`th`, `ı`→`i`). So `Détente` and `detente` fold alike.
+/// ASCII text only has its case lowered.
+pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    let lowered: String = s.nfkd().collect::<String>().to_lowercase();
+    let mut out = String::with_capacity(lowered.len());
+    for c in lowered.chars() {
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'ß' => out.push_str("ss"),
+            'æ' => out.push_str("ae"),
+            'œ' => out.push_str("oe"),
+            'ø' => out.push('o'),
+            'ł' => out.push('l'),
+            'đ' | 'ð' => out.push('d'),
+            'þ' => out.push_str("th"),
+            'ı' => out.push('i'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphabetic() || c.is_numeric()
+}
+
+/// Cuts folded text into raw tokens: maximal runs of letters and digits, where a `.` between
+/// two digits stays inside the token (`12.16.3`, `1.5`). Everything else separates.
+pub fn tokens(folded: &str) -> impl Iterator<Item = &str> {
+    let mut rest = folded;
+    std::iter::from_fn(move || {
+        loop {
+            let start = rest.find(is_word_char)?;
+            let s = &rest[start..];
+            let mut end = 0;
+            let mut prev_digit = false;
+            let mut it = s.char_indices().peekable();
+            while let Some((i, c)) = it.next() {
+                if is_word_char(c) {
+                    prev_digit = c.is_numeric();
+                    end = i + c.len_utf8();
+                } else if c == '.' && prev_digit && it.peek().is_some_and(|&(_, n)| n.is_numeric())
+                {
+                    prev_digit = false;
+                    end = i + 1;
+                } else {
+                    break;
+                }
+            }
+            let tok = &s[..end];
+            rest = &s[end..];
+            if !tok.is_empty() {
+                return Some(tok);
+            }
+        }
+    })
+}
+
+/// A commit-hash-like token: seven or more hex digits mixing letters and digits.
+fn is_hex_hash(t: &str) -> bool {
+    t.len() >= 7
+        && t.bytes().all(|b| b.is_ascii_hexdigit())
+        && t.bytes().any(|b| b.is_ascii_digit())
+        && t.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+/// The index words of already folded text, in order: [`tokens`] minus single characters,
+/// words over [`MAX_WORD_CHARS`], commit-hash-like hex runs and [`STOP_WORDS`]. A token with a
+/// letter prefix before a dotted number (`v12.16.3`) also yields the number (`12.16.3`), so a
+/// version is found with or without its prefix.
+pub fn words(folded: &str, mut f: impl FnMut(&str)) {
+    for t in tokens(folded) {
+        let n = t.chars().count();
+        if !(2..=MAX_WORD_CHARS).contains(&n) || is_hex_hash(t) || is_stop_word(t) {
+            continue;
+        }
+        f(t);
+        if let Some(i) = t.find(|c: char| c.is_ascii_digit())
+            && i > 0
+            && t[i..].contains('.')
+            && t[..i].chars().all(char::is_alphabetic)
+        {
+            f(&t[i..]);
+        }
+    }
+}
+
+/// Plain text of rendered body HTML, with the text of headings (`h1`–`h6`) also returned
+/// on its own: `(text, headings)`. Tags are dropped (block-level ones become a space),
+/// character references decoded, whitespace collapsed to single spaces; `script`, `style`,
+/// footnote reference markers, footnote back-links and heading anchors are left out.
+pub fn html_text(html: &str) -> (String, String) {
+    let mut text = String::with_capacity(html.len() / 2);
+    let mut headings = String::new();
+    let mut in_heading = 0usize;
+    let mut skip_until: Option<String> = None;
+    let mut rest = html;
+    while !rest.is_empty() {
+        let Some(lt) = rest.find('<') else {
+            if skip_until.is_none() {
+                push_text(&mut text, rest, in_heading > 0, &mut headings);
+            }
+            break;
+        };
+        if lt > 0 && skip_until.is_none() {
+            push_text(&mut text, &rest[..lt], in_heading > 0, &mut headings);
+        }
+        let tag_src = &rest[lt..];
+        if let Some(body) = tag_src.strip_prefix("<!--") {
+            rest = match body.find("-->") {
+                Some(e) => &body[e + 3..],
+                None => "",
+            };
+            continue;
+        }
+        let Some(gt) = tag_src.find('>') else {
+            // A lone `<` in text (the markdown stage escapes these, but be lenient).
+            if skip_until.is_none() {
+                push_text(&mut text, tag_src, in_heading > 0, &mut headings);
+            }
+            break;
+        };
+        let tag = &tag_src[1..gt];
+        rest = &tag_src[gt + 1..];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if let Some(until) = &skip_until {
+            if closing && *until == name {
+                skip_until = None;
+            }
+            continue;
+        }
+        if !closing {
+            let skip = matches!(name.as_str(), "script" | "style" | "template")
+                || (name == "sup" && tag.contains("footnote-ref"))
+                || (name == "a"
+                    && (tag.contains("heading-anchor") || tag.contains("footnote-backref")));
+            if skip && !tag.ends_with('/') {
+                skip_until = Some(name);
+                continue;
+            }
+        }
+        let is_heading =
+            name.len() == 2 && name.starts_with('h') && name.as_bytes()[1].is_ascii_digit();
+        if is_heading {
+            if closing {
+                in_heading = in_heading.saturating_sub(1);
+                headings.push(' ');
+            } else {
+                in_heading += 1;
+            }
+        }
+        if !is_inline(&name) {
+            text.push(' ');
+        }
+    }
+    (collapse(&text), collapse(&headings))
+}
+
+fn is_inline(name: &str) -> bool {
+    matches!(
+        name,
+        "a" | "abbr"
+            | "b"
+            | "cite"
+            | "code"
+            | "del"
+            | "dfn"
+            | "em"
+            | "i"
+            | "ins"
+            | "kbd"
+            | "mark"
+            | "q"
+            | "s"
+            | "samp"
+            | "small"
+            | "span"
+            | "strong"
+            | "sub"
+            | "sup"
+            | "time"
+            | "u"
+            | "var"
+    )
+}
+
+fn push_text(text: &mut String, raw: &str, heading: bool, headings: &mut String) {
+    let decoded = html_escape::decode_html_entities(raw);
+    text.push_str(&decoded);
+    if heading {
+        headings.push_str(&decoded);
+    }
+}
+
+/// Collapses every run of whitespace into one space and trims the ends.
+pub fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// Cuts `s` to at most `max` bytes at a word boundary (a space), never inside a character.
+pub fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    match s[..end].rfind(' ') {
+        Some(sp) if sp > max / 2 => &s[..sp],
+        _ => &s[..end],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_words(s: &str) -> Vec<String> {
+        let mut v = Vec::new();
+        words(&fold(s), |w| v.push(w.to_string()));
+        v
+    }
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        let mut sorted = STOP_WORDS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, STOP_WORDS);
+        assert!(is_stop_word("the"));
+        assert!(!is_stop_word("china"));
+    }
+
+    #[test]
+    fn folding_removes_accents_and_case() {
+        assert_eq!(fold("Détente"), "detente");
+        assert_eq!(fold("ÉCONOMIE"), "economie");
+        assert_eq!(fold("Straße Øresund Łódź"), "strasse oresund lodz");
+        assert_eq!(fold("ﬁnance"), "finance");
+        assert_eq!(fold("İstanbul"), "istanbul");
+        assert_eq!(fold("China"), "china");
+    }
+
+    #[test]
+    fn tokens_keep_dotted_numbers_and_split_on_punctuation() {
+        let t: Vec<&str> =
+            tokens("node v12.16.3 (lts), 1.5% of u.s. china's e-mail 2026.").collect();
+        assert_eq!(
+            t,
+            [
+                "node", "v12.16.3", "lts", "1.5", "of", "u", "s", "china", "s", "e", "mail", "2026"
+            ]
+        );
+    }
+
+    #[test]
+    fn words_drop_noise_and_add_version_numbers() {
+        assert_eq!(
+            all_words("The fix (a1b2c3d4e) for Node v18.17.0 is in. Détente!"),
+            ["fix", "node", "v18.17.0", "18.17.0", "detente"]
+        );
+        assert_eq!(all_words("deadbeef 1234567"), ["deadbeef", "1234567"]);
+    }
+
+    #[test]
+    fn html_text_leaves_out_markup_anchors_and_footnote_markers() {
+        let html = "<h2 id=\"a\">Rare &amp; Earths <a class=\"heading-anchor\" href=\"#a\">#</a></h2>\n\
+                    <p>Text<sup class=\"footnote-ref\"><a href=\"#fn:1\">1</a></sup> with <em>em</em>phasis.</p>\
+                    <!-- more --><ul><li>one</li><li>two</li></ul><script>var x = 1;</script>\
+                    <section class=\"footnotes\"><ol><li><p>Note. <a href=\"#r1\" class=\"footnote-backref\">↩</a></p></li></ol></section>";
+        let (text, headings) = html_text(html);
+        assert_eq!(text, "Rare & Earths Text with emphasis. one two Note.");
+        assert_eq!(headings, "Rare & Earths");
+    }
+
+    #[test]
+    fn cut_stops_at_a_word_boundary() {
+        assert_eq!(cut("alpha beta gamma", 100), "alpha beta gamma");
+        assert_eq!(cut("alpha beta gamma", 12), "alpha beta");
+        assert_eq!(cut("ééééé", 3), "é");
+    }
+}
