@@ -67,20 +67,58 @@ pub struct Unpublished {
     pub scheduled: bool,
 }
 
-/// First-pass result for one file.
-struct Head {
-    file: usize,
-    split: Split,
-    fm: FrontMatter,
-    slug: String,
-    path: String,
-    publish: bool,
-    scheduled: bool,
+/// First-pass result for one file: its front matter, slug and permalink, and whether this
+/// build publishes it. (Public so that `serve` can keep it between rebuilds.)
+#[derive(Debug, Clone)]
+pub struct Head {
+    /// Index of the file in the slice given to [`parse`].
+    pub file: usize,
+    /// Where the front matter and body are in the file's text.
+    pub split: Split,
+    /// Typed front matter.
+    pub fm: FrontMatter,
+    /// Final slug.
+    pub slug: String,
+    /// Site path.
+    pub path: String,
+    /// Published in this build (see [`publication`]).
+    pub publish: bool,
+    /// Dated after `Publish::now`.
+    pub scheduled: bool,
 }
 
 /// Resolves `.md` links against the first-pass results.
-struct Resolver {
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resolver {
     by_source: HashMap<String, Resolved>,
+}
+
+impl Resolver {
+    /// The resolver of a set of first-pass results: every post and page by source path, as
+    /// its site path when published, else as unpublished (authors are not link targets).
+    pub fn new(heads: &[Head], files: &[SourceFile]) -> Resolver {
+        Resolver {
+            by_source: heads
+                .iter()
+                .filter(|h| files[h.file].kind != SourceKind::Author)
+                .map(|h| (files[h.file].source.clone(), resolution(h)))
+                .collect(),
+        }
+    }
+
+    /// What a link to `source` (a site-relative source path) resolves to, if it is known.
+    pub fn get(&self, source: &str) -> Option<&Resolved> {
+        self.by_source.get(source)
+    }
+}
+
+/// What links to the file of `head` resolve to: its site path when published.
+pub fn resolution(head: &Head) -> Resolved {
+    if head.publish {
+        Resolved::Page(head.path.clone())
+    } else {
+        Resolved::Unpublished
+    }
 }
 
 impl LinkResolver for Resolver {
@@ -155,69 +193,88 @@ pub fn parse(files: &[SourceFile], config: &Config, publish: Publish) -> Parsed 
             Err(ds) => diags.extend(ds),
         }
     }
-    // Empty files are skipped with a warning (an editor may create them before the first save).
-    for f in files {
-        if f.text.trim().is_empty() {
-            diags.push(
-                Diagnostic::warning("empty-file", "empty file skipped")
-                    .at_path(&f.source)
-                    .with_help("add front matter (--- title: … date: … ---) to publish it"),
-            );
-        }
-    }
-    let resolver = Resolver {
-        by_source: heads
-            .iter()
-            .filter(|h| files[h.file].kind != SourceKind::Author)
-            .map(|h| {
-                let r = if h.publish {
-                    Resolved::Page(h.path.clone())
-                } else {
-                    Resolved::Unpublished
-                };
-                (files[h.file].source.clone(), r)
-            })
-            .collect(),
-    };
+    diags.extend(files.iter().filter_map(empty_file_warning));
+    let resolver = Resolver::new(&heads, files);
 
     // Pass 2: Markdown.
-    enum Doc {
-        Post(Box<Post>),
-        Page(Box<Page>),
-        Author(Box<Author>),
-        Skipped(Unpublished),
-    }
     let docs: Vec<(Doc, Vec<Diagnostic>)> = heads
         .into_par_iter()
         .map(|h| {
             let file = &files[h.file];
             if !h.publish {
-                let u = Unpublished {
-                    source: file.source.clone(),
-                    title: h.fm.title.clone(),
-                    date: h.fm.date.clone(),
-                    draft: h.fm.draft,
-                    scheduled: h.scheduled,
-                };
-                return (Doc::Skipped(u), Vec::new());
+                return (Doc::Skipped(unpublished(file, &h)), Vec::new());
             }
-            let body_text = &file.text[h.split.body.clone()];
-            let (body, ds) = markdown::render(&RenderInput {
-                markdown: body_text,
-                config,
-                source: &file.source,
-                first_line: h.split.body_line,
-                page_path: &h.path,
-                resolver: &resolver,
-            });
-            let doc = match file.kind {
-                SourceKind::Post => Doc::Post(Box::new(make_post(file, h, body))),
-                SourceKind::Page => Doc::Page(Box::new(make_page(file, h, body))),
-                SourceKind::Author => Doc::Author(Box::new(make_author(file, h, body))),
-            };
-            (doc, ds)
+            let (body, ds) = render_body(file, &h, config, &resolver);
+            (make_doc(file, h, body), ds)
         })
         .collect();
+    collect(diags, docs)
+}
+
+/// Empty files are skipped with a warning (an editor may create them before the first save).
+pub fn empty_file_warning(f: &SourceFile) -> Option<Diagnostic> {
+    f.text.trim().is_empty().then(|| {
+        Diagnostic::warning("empty-file", "empty file skipped")
+            .at_path(&f.source)
+            .with_help("add front matter (--- title: … date: … ---) to publish it")
+    })
+}
+
+/// A second-pass result: a parsed document, or a file this build leaves out.
+#[derive(Debug)]
+pub enum Doc {
+    /// A post.
+    Post(Box<Post>),
+    /// A standalone page.
+    Page(Box<Page>),
+    /// An author file.
+    Author(Box<Author>),
+    /// A draft or scheduled post or page.
+    Skipped(Unpublished),
+}
+
+/// The [`Unpublished`] entry of a file this build leaves out.
+pub fn unpublished(file: &SourceFile, h: &Head) -> Unpublished {
+    Unpublished {
+        source: file.source.clone(),
+        title: h.fm.title.clone(),
+        date: h.fm.date.clone(),
+        draft: h.fm.draft,
+        scheduled: h.scheduled,
+    }
+}
+
+/// Pass 2 for one published file: its Markdown body rendered to HTML, with the diagnostics
+/// found. Depends only on the file's text, `head`, `config` and the answers of `resolver`.
+pub fn render_body(
+    file: &SourceFile,
+    h: &Head,
+    config: &Config,
+    resolver: &dyn LinkResolver,
+) -> (Body, Vec<Diagnostic>) {
+    let body_text = &file.text[h.split.body.clone()];
+    markdown::render(&RenderInput {
+        markdown: body_text,
+        config,
+        source: &file.source,
+        first_line: h.split.body_line,
+        page_path: &h.path,
+        resolver,
+    })
+}
+
+/// The document of a published file from its first-pass result and rendered body.
+pub fn make_doc(file: &SourceFile, h: Head, body: Body) -> Doc {
+    match file.kind {
+        SourceKind::Post => Doc::Post(Box::new(make_post(file, h, body))),
+        SourceKind::Page => Doc::Page(Box::new(make_page(file, h, body))),
+        SourceKind::Author => Doc::Author(Box::new(make_author(file, h, body))),
+    }
+}
+
+/// Assembles the stage output: first-pass diagnostics first, then each document (in the
+/// order given) with its own diagnostics.
+pub fn collect(first_diags: Diagnostics, docs: Vec<(Doc, Vec<Diagnostic>)>) -> Parsed {
     let mut parsed = Parsed::default();
     for (doc, ds) in docs {
         parsed.diags.extend(ds);
@@ -228,13 +285,16 @@ pub fn parse(files: &[SourceFile], config: &Config, publish: Publish) -> Parsed 
             Doc::Skipped(u) => parsed.unpublished.push(u),
         }
     }
-    let mut all = diags;
+    let mut all = first_diags;
     all.extend(parsed.diags.into_vec());
     parsed.diags = all;
     parsed
 }
 
-fn first_pass(
+/// Pass 1 for one file (`i` is its index in the files given to [`parse`]): splits and types
+/// the front matter, fixes the slug and permalink, and decides publication. `Ok(None)` for an
+/// empty file.
+pub fn first_pass(
     i: usize,
     f: &SourceFile,
     config: &Config,
@@ -277,28 +337,24 @@ fn first_pass(
     })?;
     let fm = front_matter::parse(&f.text, &split, kind, &f.source, tz)?;
     let slug_source = fm.slug.as_deref().unwrap_or(&f.stem);
-    let (slug, path, publish_it, scheduled) = match f.kind {
+    let (slug, path) = match f.kind {
         SourceKind::Post => {
             let slug = slugify_or(slug_source, "post");
             let path = expand_permalink(&config.permalinks.posts, &slug, fm.date.as_ref());
-            let scheduled = fm
-                .date
-                .as_ref()
-                .is_some_and(|d| d.timestamp() > publish.now);
-            let ok = (!fm.draft || publish.drafts) && (!scheduled || publish.future);
-            (slug, path, ok, scheduled)
+            (slug, path)
         }
         SourceKind::Page => {
             let slug = slugify_or(slug_source, "page");
             let path = expand_permalink(&config.permalinks.pages, &slug, None);
-            (slug, path, !fm.draft || publish.drafts, false)
+            (slug, path)
         }
         SourceKind::Author => {
             let slug = slugify_or(&f.stem, "author");
             let path = expand_permalink(&config.permalinks.authors, &slug, None);
-            (slug, path, true, false)
+            (slug, path)
         }
     };
+    let (publish_it, scheduled) = publication(f.kind, &fm, publish);
     Ok(Some(Head {
         file: i,
         split,
@@ -308,6 +364,24 @@ fn first_pass(
         publish: publish_it,
         scheduled,
     }))
+}
+
+/// Whether a file is published under `publish`, and whether it is scheduled (a post dated
+/// after `publish.now`): drafts need `drafts`, scheduled posts need `future`; authors are
+/// always published.
+pub fn publication(kind: SourceKind, fm: &FrontMatter, publish: Publish) -> (bool, bool) {
+    match kind {
+        SourceKind::Post => {
+            let scheduled = fm
+                .date
+                .as_ref()
+                .is_some_and(|d| d.timestamp() > publish.now);
+            let ok = (!fm.draft || publish.drafts) && (!scheduled || publish.future);
+            (ok, scheduled)
+        }
+        SourceKind::Page => (!fm.draft || publish.drafts, false),
+        SourceKind::Author => (true, false),
+    }
 }
 
 fn summary_from(fm_summary: Option<&str>, body: &mut Body) {

@@ -117,12 +117,14 @@ pub struct Renderer<'a> {
     pub shared: Shared,
     /// Post cards, parallel to `Site::posts`.
     pub cards: Vec<Value>,
-    site_value: Value,
-    feeds_value: Value,
+    /// The `site` value every template receives.
+    pub site_value: Value,
+    /// The site-wide `feeds` autodiscovery value.
+    pub feeds_value: Value,
     /// Sidebar HTML for pages that are not among the recent posts.
-    sidebar: Value,
+    pub sidebar: Value,
     /// Sidebar HTML for each recent post (that post left out).
-    sidebar_without: Vec<(usize, Value)>,
+    pub sidebar_without: Vec<(usize, Value)>,
 }
 
 impl<'a> Renderer<'a> {
@@ -135,6 +137,18 @@ impl<'a> Renderer<'a> {
             .par_iter()
             .map(|p| Value::from(values::post_card(&site.config, &shared, p)))
             .collect();
+        Self::with_cards(site, templates, shared, cards)
+    }
+
+    /// Like [`Renderer::new`], with the shared values and post cards given: `shared` must be
+    /// `Shared::new(site)` and `cards[i]` must equal `post_card(&site.config, &shared,
+    /// &site.posts[i])` (`serve` keeps the cards of unchanged posts between rebuilds).
+    pub fn with_cards(
+        site: &'a Site,
+        templates: &'a Templates,
+        shared: Shared,
+        cards: Vec<Value>,
+    ) -> Result<Self, Diagnostics> {
         let site_value = values::site_value(site);
         let feeds_value = crate::feeds::autodiscovery(&site.config, None);
         let mut r = Renderer {
