@@ -264,8 +264,11 @@ pub fn is_forbidden_char(c: char) -> bool {
 }
 
 /// BOM removed, CRLF and lone CR → LF, forbidden characters removed.
+///
+/// Every U+FEFF goes, not only a leading one: inside text it is a stray byte order mark
+/// (files joined with `cat`, text pasted from a BOM-prefixed file) — invisible, deprecated as a
+/// no-break space since Unicode 3.2 — and would otherwise leak into titles, slugs and pages.
 pub fn normalize_text(text: &str) -> String {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -276,6 +279,7 @@ pub fn normalize_text(text: &str) -> String {
                 }
                 out.push('\n');
             }
+            '\u{feff}' => {}
             c if is_forbidden_char(c) => {}
             c => out.push(c),
         }
@@ -289,7 +293,7 @@ fn control_char_warning(rel: &Path, raw: &str) -> Option<Diagnostic> {
     if !raw.chars().any(is_forbidden_char) {
         return None;
     }
-    let found = find_forbidden_chars(raw.strip_prefix('\u{feff}').unwrap_or(raw));
+    let found = find_forbidden_chars(raw);
     let (line, col, _) = found[0];
     let mut codes: Vec<String> = found.iter().map(|&(_, _, c)| format!("U+{c:04X}")).collect();
     codes.dedup();
@@ -310,16 +314,22 @@ fn control_char_warning(rel: &Path, raw: &str) -> Option<Diagnostic> {
 }
 
 /// Scans raw text for forbidden characters: (1-based line, column, code point) of each.
+/// Lines end at LF, CRLF or a lone CR (the same breaks [`normalize_text`] makes), so the
+/// positions match the normalised text.
 pub fn find_forbidden_chars(raw: &str) -> Vec<(usize, usize, u32)> {
     let mut found = Vec::new();
     let (mut line, mut col) = (1, 1);
-    for c in raw.chars() {
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
         if c == '\n' || c == '\r' {
-            if c == '\r' {
-                continue;
+            if c == '\r' && chars.peek() == Some(&'\n') {
+                chars.next();
             }
             line += 1;
             col = 1;
+            continue;
+        }
+        if c == '\u{feff}' {
             continue;
         }
         if is_forbidden_char(c) {
@@ -351,5 +361,21 @@ mod tests {
     fn normalisation() {
         assert_eq!(normalize_text("\u{feff}a\r\nb\rc\u{7}d\u{1f}e\u{fffe}\tf😀"), "a\nb\ncde\tf😀");
         assert_eq!(find_forbidden_chars("ok\nx\u{7}y"), vec![(2, 2, 7)]);
+    }
+
+    #[test]
+    fn stray_byte_order_marks_go_everywhere() {
+        assert_eq!(
+            normalize_text("\u{feff}---\ntitle: \u{feff}A\n---\n\u{feff}Body"),
+            "---\ntitle: A\n---\nBody"
+        );
+    }
+
+    #[test]
+    fn positions_count_every_line_ending() {
+        // CRLF, lone CR (classic Mac) and LF each end one line.
+        assert_eq!(find_forbidden_chars("a\r\nb\rc\n\u{7}"), vec![(4, 1, 7)]);
+        assert_eq!(find_forbidden_chars("\u{feff}x\u{7}"), vec![(1, 2, 7)]);
+        assert_eq!(normalize_text("a\r\nb\rc\n"), "a\nb\nc\n");
     }
 }
