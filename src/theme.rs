@@ -117,6 +117,11 @@ impl Theme {
                 let origin = display_path(entry.path().strip_prefix(&self.root).unwrap_or(entry.path()));
                 match std::fs::read(entry.path()).map(String::from_utf8) {
                     Ok(Ok(text)) => {
+                        // An editor's byte order mark would otherwise be template text.
+                        let text = match text.strip_prefix('\u{feff}') {
+                            Some(rest) => rest.to_string(),
+                            None => text,
+                        };
                         out.insert(rel_name, TemplateSource { text, origin });
                     }
                     Ok(Err(_)) => errors.push(
