@@ -464,7 +464,10 @@ impl Parser<'_> {
                     _ => self.string_list(key, &v, "aliases: [/old/url/]"),
                 };
             }
-            "image" => self.fm.image = self.text(key, &v, true),
+            "image" => {
+                let image = self.text(key, &v, true);
+                self.fm.image = self.checked_url(key, "`image`", image);
+            }
             "template" => self.fm.template = self.text(key, &v, true),
             "extra" => match v {
                 Value::Mapping(_) => match serde_json::to_value(&v) {
@@ -484,10 +487,26 @@ impl Parser<'_> {
             },
             "name" => self.fm.name = self.text(key, &v, true),
             "role" => self.fm.role = self.text(key, &v, false),
-            "avatar" => self.fm.avatar = self.text(key, &v, false),
+            "avatar" => {
+                let avatar = self.text(key, &v, false);
+                self.fm.avatar = self.checked_url(key, "`avatar`", avatar);
+            }
             "email" => self.fm.email = self.text(key, &v, false),
             "links" => self.fm.links = self.links(key, v),
             _ => {}
+        }
+    }
+
+    /// Keeps a URL value only when [`url_problem`] finds nothing wrong with it; otherwise
+    /// reports an error at `key` naming `what` (e.g. "`sources` item 2 `url`").
+    fn checked_url(&mut self, key: &str, what: &str, url: Option<String>) -> Option<String> {
+        let url = url?;
+        match url_problem(&url) {
+            None => Some(url),
+            Some(why) => {
+                self.err(key, format!("{what} {url:?} {why}"), URL_HELP);
+                None
+            }
         }
     }
 
@@ -613,8 +632,14 @@ impl Parser<'_> {
                     match k.as_str() {
                         "name" => a.name = text,
                         "bio" => a.bio = Some(text).filter(|s| !s.is_empty()),
-                        "url" => a.url = Some(text).filter(|s| !s.is_empty()),
-                        "avatar" => a.avatar = Some(text).filter(|s| !s.is_empty()),
+                        "url" => {
+                            let url = Some(text).filter(|s| !s.is_empty());
+                            a.url = self.checked_url(key, "author `url`", url);
+                        }
+                        "avatar" => {
+                            let avatar = Some(text).filter(|s| !s.is_empty());
+                            a.avatar = self.checked_url(key, "author `avatar`", avatar);
+                        }
                         "role" => a.role = Some(text).filter(|s| !s.is_empty()),
                         other => {
                             let help = crate::suggest::help_for(
@@ -697,7 +722,10 @@ impl Parser<'_> {
                 match k.as_str() {
                     "title" => s.title = text.unwrap_or_default(),
                     "publisher" => s.publisher = text,
-                    "url" => s.url = text,
+                    "url" => {
+                        let what = format!("`sources` item {} `url`", i + 1);
+                        s.url = self.checked_url(key, &what, text);
+                    }
                     "date" => {
                         if let Some(t) = &text
                             && let Err(why) = parse_date(t, self.tz)
@@ -747,10 +775,14 @@ impl Parser<'_> {
             Value::Mapping(m) => {
                 for (k, val) in m {
                     match (k.as_str(), val.as_str()) {
-                        (Some(name), Some(url)) => out.push(Link {
-                            name: name.trim().to_string(),
-                            url: url.trim().to_string(),
-                        }),
+                        (Some(name), Some(url)) => {
+                            let what = format!("link `{}` url", name.trim());
+                            let url = Some(url.trim().to_string());
+                            if let Some(url) = self.checked_url(key, &what, url) {
+                                let name = name.trim().to_string();
+                                out.push(Link { name, url });
+                            }
+                        }
                         _ => self.err(key, "each link needs a name and a URL".into(), example),
                     }
                 }
@@ -760,10 +792,14 @@ impl Parser<'_> {
                     let name = item.get("name").and_then(Value::as_str);
                     let url = item.get("url").and_then(Value::as_str);
                     match (name, url) {
-                        (Some(n), Some(u)) => out.push(Link {
-                            name: n.trim().to_string(),
-                            url: u.trim().to_string(),
-                        }),
+                        (Some(n), Some(u)) => {
+                            let what = format!("link `{}` url", n.trim());
+                            let url = Some(u.trim().to_string());
+                            if let Some(url) = self.checked_url(key, &what, url) {
+                                let name = n.trim().to_string();
+                                out.push(Link { name, url });
+                            }
+                        }
                         _ => self.err(key, "each link needs `name` and `url`".into(), example),
                     }
                 }
@@ -775,6 +811,48 @@ impl Parser<'_> {
             ),
         }
         out
+    }
+}
+
+const URL_HELP: &str =
+    "write an http(s) URL (https://example.org/page) or a site path (/images/map.png)";
+
+/// URL schemes front matter may use; anything else (`javascript:`, `data:`, `vbscript:`,
+/// `file:`…) could run script or read local files when a reader clicks the link.
+const URL_SCHEMES: &[&str] = &["http", "https", "ftp", "ftps", "mailto", "tel"];
+
+/// Why a front matter URL (`sources` url, author url/avatar/links, `image`) is refused, or
+/// `None` when it is a site path, a relative path or uses an allowed scheme.
+///
+/// The scheme is read the way browsers read it: surrounding whitespace and control
+/// characters ignored, tabs and line breaks inside ignored, letters in any case — so
+/// ` JaVa\tScript:` is `javascript:`.
+pub fn url_problem(url: &str) -> Option<String> {
+    let cleaned: String = url
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let end = cleaned.find([':', '/', '?', '#'])?;
+    if !cleaned[end..].starts_with(':') {
+        return None;
+    }
+    let scheme = &cleaned[..end];
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme {
+        return None;
+    }
+    let scheme = scheme.to_ascii_lowercase();
+    if URL_SCHEMES.contains(&scheme.as_str()) {
+        None
+    } else {
+        Some(format!(
+            "uses the `{scheme}:` scheme, which is not allowed (allowed: {}, or a site path)",
+            URL_SCHEMES.join(", ")
+        ))
     }
 }
 
@@ -960,6 +1038,62 @@ mod tests {
         assert!(f.draft);
         assert_eq!(f.extra["k"], "v");
         assert_eq!(f.aliases, vec!["/old/"]);
+    }
+
+    #[test]
+    fn url_schemes_are_checked_like_a_browser_reads_them() {
+        for ok in [
+            "https://example.org/a",
+            "HTTP://x.org",
+            "/images/a.png",
+            "images/a.png",
+            "//cdn.example.org/x.png",
+            "mailto:me@example.org",
+            "page?x=a:b",
+            "#top",
+        ] {
+            assert_eq!(url_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            " JaVaScRiPt:alert(1)",
+            "java\tscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox",
+            "file:///etc/passwd",
+        ] {
+            assert!(url_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_url_field_refuses_script_urls() {
+        let e = fm(
+            "---\ntitle: T\ndate: 2024-01-01\nimage: \"javascript:alert('i')\"\nauthor: {name: A, url: \"javascript:alert('u')\", avatar: \"data:text/html,x\"}\nsources:\n  - {title: S, url: \" JavaScript:alert('s')\"}\n---\n",
+            DocKind::Post,
+        )
+        .unwrap_err();
+        let msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(e.len(), 4, "{msgs:?}");
+        let starts = [
+            "`image`",
+            "author `url`",
+            "author `avatar`",
+            "`sources` item 1",
+        ];
+        for start in starts {
+            let found = msgs.iter().any(|m| m.starts_with(start));
+            assert!(found, "{start}: {msgs:?}");
+        }
+        assert_eq!((e[0].line, e[0].col), (Some(4), Some(8)));
+        let a = fm(
+            "---\nname: Ann\navatar: \"javascript:x\"\nlinks:\n  - {name: Site, url: \"javascript:alert(1)\"}\n  - {name: Web, url: \"https://ann.example\"}\n---\n",
+            DocKind::Author,
+        )
+        .unwrap_err();
+        assert_eq!(a.len(), 2, "{a:?}");
+        assert!(a[1].message.contains("link `Site` url"), "{a:?}");
     }
 
     #[test]
