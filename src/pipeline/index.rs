@@ -294,8 +294,9 @@ fn check_paths(
 }
 
 /// Turns an alias into a safe site path: leading `/`, no `.`/`..`/empty segments, no
-/// backslashes, control characters or scheme; a path without a file extension gets a
-/// trailing `/`.
+/// backslashes, control characters or scheme, none of the characters a URL path must
+/// percent-encode (`"`, `<`, `>`, backtick, `{`, `}` — they would become folder names that
+/// carry markup); a path without a file extension gets a trailing `/`.
 pub fn normalize_alias(alias: &str) -> Result<String, &'static str> {
     let a = alias.trim();
     if crate::config::is_absolute_url(a) {
@@ -303,6 +304,9 @@ pub fn normalize_alias(alias: &str) -> Result<String, &'static str> {
     }
     if a.contains('\\') || a.chars().any(char::is_control) {
         return Err("contains a backslash or control character");
+    }
+    if a.contains(['"', '<', '>', '`', '{', '}']) {
+        return Err("contains a character that URLs must percent-encode (\", <, >, `, {, })");
     }
     let a = a.split(['?', '#']).next().unwrap_or("");
     let segments: Vec<&str> = a.split('/').filter(|s| !s.is_empty()).collect();
@@ -371,5 +375,11 @@ mod tests {
         assert!(normalize_alias("https://evil.org/").is_err());
         assert!(normalize_alias("/a\\b").is_err());
         assert!(normalize_alias("/").is_err());
+        assert!(normalize_alias("/old/\"><script>alert(1)</script>/").is_err());
+        assert!(normalize_alias("/a{b}/").is_err());
+        assert_eq!(
+            normalize_alias("/2019/05/old post/").unwrap(),
+            "/2019/05/old post/"
+        );
     }
 }
