@@ -268,7 +268,9 @@ fn is_safe_rel(p: &str) -> bool {
 }
 
 /// Links every file of `out` that smelt did not write into `staging` (unless the new build
-/// produces the same path). Returns how many were carried over.
+/// produces the same path). Folders smelt made for its own files last time are not carried
+/// over as such (so the folder of a deleted post disappears with its page); any other folder,
+/// even an empty one, is kept. Returns how many files were carried over.
 fn carry_over_foreign(
     out: &Path,
     staging: &Path,
@@ -277,6 +279,11 @@ fn carry_over_foreign(
 ) -> Result<usize, Error> {
     let mut kept = 0;
     let mut made_dirs: HashSet<PathBuf> = HashSet::new();
+    let old_dirs: HashSet<&str> = old
+        .files
+        .keys()
+        .flat_map(|k| k.match_indices('/').map(move |(i, _)| &k[..i]))
+        .collect();
     for entry in walkdir::WalkDir::new(out).follow_links(false).min_depth(1) {
         let entry = entry.map_err(|e| Error::io(out, io::Error::other(e.to_string())))?;
         let rel_path = entry.path().strip_prefix(out).unwrap_or(entry.path());
@@ -287,6 +294,9 @@ fn carry_over_foreign(
         let dest = staging.join(rel_path);
         let ft = entry.file_type();
         if ft.is_dir() {
+            if old_dirs.contains(rel.as_str()) {
+                continue;
+            }
             if made_dirs.insert(dest.clone()) {
                 std::fs::create_dir_all(&dest).map_err(|e| Error::io(&dest, e))?;
             }
@@ -400,6 +410,44 @@ mod tests {
             assert_eq!(std::fs::metadata(out.join("a/index.html")).unwrap().ino(), ino);
         }
         assert!(!staging_path(&out.canonicalize().unwrap()).exists());
+    }
+
+    #[test]
+    fn folders_of_dropped_pages_go_and_foreign_folders_stay() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        std::fs::create_dir_all(&root).unwrap();
+        let out = root.join("public");
+        let w = Writer::begin(&root, &out, false).unwrap();
+        w.write(&file("posts/gone/index.html", "G")).unwrap();
+        w.write(&file("posts/kept/index.html", "K")).unwrap();
+        w.commit().unwrap();
+        std::fs::create_dir_all(out.join(".well-known/empty")).unwrap();
+        std::fs::write(out.join("posts/gone/notes.txt"), "mine").unwrap();
+        std::fs::create_dir_all(out.join("posts/kept/empty-foreign")).unwrap();
+        let w = Writer::begin(&root, &out, false).unwrap();
+        w.write(&file("posts/kept/index.html", "K")).unwrap();
+        w.commit().unwrap();
+        // A folder smelt made stays only while something in it is not smelt's stale output.
+        assert!(!out.join("posts/gone/index.html").exists());
+        assert_eq!(
+            std::fs::read_to_string(out.join("posts/gone/notes.txt")).unwrap(),
+            "mine"
+        );
+        assert!(out.join(".well-known/empty").is_dir());
+        assert!(out.join("posts/kept/empty-foreign").is_dir());
+        // Without the user's file the folder of the deleted page goes too.
+        let w = Writer::begin(&root, &out, false).unwrap();
+        w.write(&file("posts/kept/index.html", "K")).unwrap();
+        w.write(&file("posts/late/index.html", "L")).unwrap();
+        w.commit().unwrap();
+        let w = Writer::begin(&root, &out, false).unwrap();
+        w.write(&file("posts/kept/index.html", "K")).unwrap();
+        w.commit().unwrap();
+        assert!(
+            !out.join("posts/late").exists(),
+            "empty folder of a deleted page is stale"
+        );
     }
 
     #[test]
