@@ -1,15 +1,19 @@
 //! Head metadata for every page: `<title>`, meta description, canonical URL, Open Graph and
 //! Twitter card values, and JSON-LD (schema.org). Produced as the `meta` template value.
 //!
-//! All values are plain text (Tera escapes them in attributes); `json_ld` is JSON already
-//! escaped for a `<script>` element (see [`crate::templates::script_safe_json`]).
+//! All values are plain text (Tera escapes them in attributes) with XML-forbidden characters
+//! removed; `json_ld` is JSON already escaped for a `<script>` element (see
+//! [`crate::templates::script_safe_json`]). JSON-LD uses schema.org types and property names
+//! only: `NewsArticle` / `AnalysisNewsArticle` on posts, `Person` on author pages, `WebSite` on
+//! the home page, `WebPage` on standalone pages.
 
 use serde_json::json;
 use tera::Value;
 
 use crate::config::Config;
+use crate::feeds::content::clean_text;
 use crate::model::{Author, Page, Post, Site};
-use crate::values::{map, opt_text, rfc3339, text};
+use crate::values::{list, map, rfc3339, text};
 
 /// What a page is, for `og:type` and JSON-LD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,16 +49,30 @@ pub struct Meta {
     pub json_ld: Option<String>,
     /// `noindex` (404 and redirect pages).
     pub noindex: bool,
+    /// Posts: `article:published_time` (RFC 3339 with the post's offset).
+    pub published: Option<String>,
+    /// Posts: `article:modified_time` (RFC 3339), the `updated` date or else `date`.
+    pub modified: Option<String>,
+    /// Posts: absolute author page URLs (`article:author`).
+    pub authors: Vec<String>,
+    /// Posts: tag names (`article:tag`).
+    pub tags: Vec<String>,
+    /// `twitter:site` handle from `[seo] twitter`.
+    pub twitter_site: Option<String>,
 }
 
 impl Meta {
-    /// The `meta` template value.
+    /// The `meta` template value: `title`, `description`, `canonical`, `image`, `og_type`,
+    /// `json_ld` (HTML), `noindex`, `published_time`, `modified_time` (or none), `authors`
+    /// (list of URLs), `tags` (list of text), `twitter_site` (or none).
     pub fn to_value(&self) -> Value {
+        let t = |s: &str| text(&clean_text(s));
+        let opt = |s: Option<&str>| s.map(t).unwrap_or_else(Value::none);
         map([
-            ("title", text(&self.title)),
-            ("description", text(&self.description)),
-            ("canonical", text(&self.canonical)),
-            ("image", opt_text(self.image.as_deref())),
+            ("title", t(&self.title)),
+            ("description", t(&self.description)),
+            ("canonical", t(&self.canonical)),
+            ("image", opt(self.image.as_deref())),
             ("og_type", text(self.og_type)),
             (
                 "json_ld",
@@ -64,8 +82,20 @@ impl Meta {
                     .unwrap_or_else(Value::none),
             ),
             ("noindex", Value::from(self.noindex)),
+            ("published_time", opt(self.published.as_deref())),
+            ("modified_time", opt(self.modified.as_deref())),
+            ("authors", list(self.authors.iter().map(|a| t(a)).collect())),
+            ("tags", list(self.tags.iter().map(|a| t(a)).collect())),
+            ("twitter_site", opt(self.twitter_site.as_deref())),
         ])
     }
+}
+
+/// The `twitter:site` handle, with its `@` (`example` → `@example`); none when unset or blank.
+fn twitter_site(config: &Config) -> Option<String> {
+    let h = config.seo.twitter.as_deref()?.trim();
+    let h = h.trim_start_matches('@');
+    (!h.is_empty()).then(|| format!("@{h}"))
 }
 
 /// Cuts `s` to at most `max` characters at a word boundary, adding `…` when cut.
@@ -158,7 +188,10 @@ pub fn for_post(site: &Site, p: &Post) -> Meta {
     if !description.is_empty() {
         article["description"] = json!(description);
     }
-    if !p.authors.is_empty() {
+    if p.authors.is_empty() {
+        // No byline: the publication is the author.
+        article["author"] = publisher(c);
+    } else {
         article["author"] = json!(
             p.authors
                 .iter()
@@ -203,6 +236,19 @@ pub fn for_post(site: &Site, p: &Post) -> Meta {
         og_type: "article",
         json_ld: ld(article),
         noindex: false,
+        published: Some(rfc3339(&p.date)),
+        modified: Some(rfc3339(p.last_modified())),
+        authors: p
+            .authors
+            .iter()
+            .map(|&a| c.abs_url(&site.authors[a].path))
+            .collect(),
+        tags: p
+            .tag_ids
+            .iter()
+            .map(|&t| site.tags[t].name.clone())
+            .collect(),
+        twitter_site: twitter_site(c),
     }
 }
 
@@ -229,6 +275,11 @@ pub fn for_page(site: &Site, p: &Page) -> Meta {
         og_type: "website",
         json_ld: ld(webpage),
         noindex: false,
+        published: None,
+        modified: None,
+        authors: Vec::new(),
+        tags: Vec::new(),
+        twitter_site: twitter_site(c),
     }
 }
 
@@ -253,22 +304,36 @@ pub fn for_author(site: &Site, a: &Author, path: &str) -> Meta {
         og_type: "profile",
         json_ld: ld(p),
         noindex: false,
+        published: None,
+        modified: None,
+        authors: Vec::new(),
+        tags: Vec::new(),
+        twitter_site: twitter_site(c),
     }
 }
 
 /// Metadata of a listing page (home, tags, authors) at `path`; `title` is empty for home.
-pub fn for_listing(site: &Site, kind: PageKind, title: &str, description: &str, path: &str) -> Meta {
+pub fn for_listing(
+    site: &Site,
+    kind: PageKind,
+    title: &str,
+    description: &str,
+    path: &str,
+) -> Meta {
     let c = &site.config;
     let json_ld = if kind == PageKind::Home && path == "/" {
-        ld(json!({
+        let mut w = json!({
             "@context": "https://schema.org",
             "@type": "WebSite",
             "name": c.title,
             "url": c.base_url,
-            "description": c.description,
             "inLanguage": c.language,
             "publisher": publisher(c),
-        }))
+        });
+        if !c.description.trim().is_empty() {
+            w["description"] = json!(c.description);
+        }
+        ld(w)
     } else {
         None
     };
@@ -285,6 +350,11 @@ pub fn for_listing(site: &Site, kind: PageKind, title: &str, description: &str, 
         og_type: "website",
         json_ld,
         noindex: kind == PageKind::NotFound,
+        published: None,
+        modified: None,
+        authors: Vec::new(),
+        tags: Vec::new(),
+        twitter_site: twitter_site(c),
     }
 }
 
