@@ -197,6 +197,26 @@ struct Renderer<'i> {
     open: Vec<&'static str>,
 }
 
+/// Element ids the default theme puts around a body on the same page (skip link target,
+/// search box, section titles). A heading never takes one: `## Search results` gets
+/// `search-results-1`. Theme ids should contain `_`, which slugs never do; the hyphenated
+/// search ids are part of the search script's markup contract.
+pub const PAGE_IDS: &[&str] = &[
+    "main_content",
+    "search-input",
+    "search-results",
+    "recent_title",
+    "newsletter_title",
+    "newsletter_email",
+    "highlights_title",
+    "citation_title",
+    "toc_title",
+    "related_title",
+    "comments_title",
+    "topics_top",
+    "topics_all",
+];
+
 fn heading_level(l: HeadingLevel) -> u8 {
     match l {
         HeadingLevel::H1 => 1,
@@ -384,16 +404,52 @@ impl<'i> Renderer<'i> {
             }
             i += 1;
         }
+        self.reserve_footnote_ids(main, defs);
+    }
+
+    /// Claims every id the footnotes will use (`fn:N`, `fnref:N`, `fnref:N-K`) before any
+    /// heading is given one, so an explicit heading id such as `{#fn:1}` gets a suffix
+    /// instead of duplicating a footnote's id.
+    fn reserve_footnote_ids(
+        &mut self,
+        main: &[(Event<'_>, Range<usize>)],
+        defs: &[(String, Vec<(Event<'_>, Range<usize>)>)],
+    ) {
+        let mut refs: HashMap<usize, usize> = HashMap::new();
+        let mut count = |events: &[(Event<'_>, Range<usize>)]| {
+            for (ev, _) in events {
+                if let Event::FootnoteReference(label) = ev
+                    && let Some(&n) = self.fn_numbers.get(&label.to_lowercase())
+                {
+                    *refs.entry(n).or_insert(0) += 1;
+                }
+            }
+        };
+        count(main);
+        // Only the first definition of a label is rendered (see `append_footnotes`).
+        let mut rendered: HashSet<&str> = HashSet::new();
+        for (label, evs) in defs {
+            if self.fn_numbers.contains_key(label) && rendered.insert(label) {
+                count(evs);
+            }
+        }
+        for (&n, &k) in &refs {
+            self.ids.insert(format!("fn:{n}"));
+            self.ids.insert(format!("fnref:{n}"));
+            for j in 2..=k {
+                self.ids.insert(format!("fnref:{n}-{j}"));
+            }
+        }
     }
 
     fn unique_id(&mut self, base: &str) -> String {
         let base = if base.is_empty() { "section" } else { base };
-        if self.ids.insert(base.to_string()) {
+        if !PAGE_IDS.contains(&base) && self.ids.insert(base.to_string()) {
             return base.to_string();
         }
         for n in 1.. {
             let candidate = format!("{base}-{n}");
-            if self.ids.insert(candidate.clone()) {
+            if !PAGE_IDS.contains(&candidate.as_str()) && self.ids.insert(candidate.clone()) {
                 return candidate;
             }
         }
@@ -543,7 +599,15 @@ impl<'i> Renderer<'i> {
                     let html = self.code_block(&lang, &code, range.start);
                     out.push(Out::Ev(Event::Html(html.into())));
                 }
-                Event::Start(Tag::Link { dest_url, title, .. }) => {
+                Event::Start(Tag::Link { link_type, dest_url, title, .. }) => {
+                    // An e-mail autolink (`<person@example.org>`) carries the bare address.
+                    let dest_url: pulldown_cmark::CowStr<'a> = if link_type == pulldown_cmark::LinkType::Email
+                        && !dest_url.to_ascii_lowercase().starts_with("mailto:")
+                    {
+                        format!("mailto:{dest_url}").into()
+                    } else {
+                        dest_url
+                    };
                     let mut inner: Vec<(Event<'a>, Range<usize>)> = Vec::new();
                     let mut nest = 0;
                     for (e, r) in iter.by_ref() {
@@ -1141,6 +1205,12 @@ mod tests {
         let b = r(&"word ".repeat(460));
         assert_eq!(b.word_count, 460);
         assert_eq!(b.reading_minutes, 2);
+    }
+
+    #[test]
+    fn email_autolinks_get_mailto() {
+        let b = r("Write to <person@example.org>.\n");
+        assert!(b.html.contains("<a href=\"mailto:person@example.org\">person@example.org</a>"), "{}", b.html);
     }
 
     #[test]
