@@ -3,3 +3,4 @@
 
 mod support;
 mod build_basics;
+mod theme;
