@@ -933,7 +933,7 @@ impl<'i> Renderer<'i> {
                     html.push_str(c);
                 }
                 if self.more_needs_balance || out[..at].iter().any(|o| matches!(o, Out::RawHtml(_))) {
-                    html = balance_html(&html);
+                    html = balance_html(&drop_block_newlines(&html));
                 }
             }
             None => {
@@ -942,7 +942,7 @@ impl<'i> Renderer<'i> {
                 {
                     push_events(&mut html, out[r.clone()].iter(), Mode::Summary, input);
                     if out[r.clone()].iter().any(|o| matches!(o, Out::RawHtml(_))) {
-                        html = balance_html(&html);
+                        html = balance_html(&drop_block_newlines(&html));
                     }
                 }
             }
@@ -956,6 +956,36 @@ impl<'i> Renderer<'i> {
 pub fn balance_html(fragment: &str) -> String {
     let doc = scraper::Html::parse_fragment(fragment);
     doc.root_element().inner_html()
+}
+
+/// Elements after whose tags a line break is layout only (see [`drop_block_newlines`]),
+/// separated by spaces.
+const BLOCK_TAGS: &str = "p div ul ol li blockquote h1 h2 h3 h4 h5 h6 table thead tbody tfoot \
+    tr td th dl dt dd section figure figcaption hr pre header footer aside nav article details \
+    summary";
+
+/// Removes the line breaks written right after a block element's start or end tag (`</p>\n`,
+/// `<ul>\n`). They carry no meaning, but when raw HTML left a formatting element open
+/// (`<em>` with no `</em>`) an HTML parser re-opens that element for the whitespace, which
+/// would leave an empty `<em><a href=…></a></em>` after the summary's last paragraph.
+fn drop_block_newlines(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    for c in html.chars() {
+        if c == '\n' && out.ends_with('>') {
+            let tag = out.rfind('<').map(|i| &out[i + 1..]).unwrap_or("");
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if BLOCK_TAGS.split_whitespace().any(|t| t == name) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Plain text of a run of events (link text, alt text).
@@ -1138,6 +1168,50 @@ mod tests {
         assert!(b.summary_html.contains("Callout start"));
         assert!(!b.summary_html.contains("Callout end"));
         assert!(b.summary_html.ends_with("</div>"), "{}", b.summary_html);
+    }
+
+    #[test]
+    fn summary_closes_raw_inline_html_inside_its_paragraph() {
+        let b = r("Start <em>open, then <a href=\"https://x.org\">link\n\nSecond.\n");
+        assert_eq!(
+            b.summary_html,
+            "<p>Start <em>open, then <a href=\"https://x.org\">link</a></em></p>"
+        );
+        let b = r("- a <b>bold\n- b <!-- more --> c\n\nAfter.\n");
+        assert!(!b.summary_html.contains("<b></b>"), "{}", b.summary_html);
+        assert!(b.summary_html.ends_with("</li></ul>"), "{}", b.summary_html);
+    }
+
+    #[test]
+    fn block_newlines_go_inline_ones_stay() {
+        assert_eq!(
+            drop_block_newlines("<p>a\n<code>b</code>\nc</p>\n<ul>\n<li>x</li>\n</ul>\n"),
+            "<p>a\n<code>b</code>\nc</p><ul><li>x</li></ul>"
+        );
+    }
+
+    #[test]
+    fn heading_ids_never_take_footnote_or_page_ids() {
+        let b = r(concat!(
+            "A[^1] B[^1] C[^n].\n\n## X {#fn:1}\n\n## Y {#fnref:1-2}\n\n",
+            "## Search results\n\n## Z {#main_content}\n\n[^1]: One.\n[^n]: Two.\n"
+        ));
+        let ids: Vec<&str> = b
+            .html
+            .match_indices(" id=\"")
+            .map(|(i, m)| {
+                let rest = &b.html[i + m.len()..];
+                &rest[..rest.find('"').unwrap()]
+            })
+            .collect();
+        let unique: HashSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "duplicate ids: {ids:?}");
+        let wanted = "fn:1 fnref:1 fnref:1-2 fn:2 fn:1-1 fnref:1-2-1";
+        for want in wanted.split(' ') {
+            assert!(unique.contains(want), "{want} missing from {ids:?}");
+        }
+        assert!(unique.contains("search-results-1"), "{ids:?}");
+        assert!(unique.contains("main_content-1"), "{ids:?}");
     }
 
     #[test]
