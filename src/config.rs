@@ -443,6 +443,7 @@ impl Config {
                 ));
             }
         }
+        diags.extend(crate::check::rules::validate(&config.check, text, &source));
         if diags.has_errors() {
             Err(diags)
         } else {

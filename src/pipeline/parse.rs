@@ -133,8 +133,8 @@ impl LinkResolver for Resolver {
 }
 
 /// Site-relative source paths a link target may mean: relative to the linking file's folder,
-/// to `content/`, or to the site root.
-fn candidates(from_source: &str, target: &str) -> Vec<String> {
+/// to `content/`, or to the site root (in that order; also used by `check`).
+pub fn candidates(from_source: &str, target: &str) -> Vec<String> {
     let dir = from_source.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let mut out = Vec::new();
     if let Some(abs) = target.strip_prefix('/') {
