@@ -4,5 +4,4 @@
 mod support;
 mod build_basics;
 mod theme;
-mod search;
 mod feeds;
