@@ -4,4 +4,5 @@
 mod support;
 mod build_basics;
 mod theme;
+mod search;
 mod feeds;
