@@ -68,9 +68,19 @@ pub enum Outcome {
 }
 
 /// Splits a fence info string into the language and its attributes:
-/// `rust,linenos` and `rust {.class}` → `rust`. Returns `""` for no language.
+/// `rust,linenos`, `rust {.class}` and the attribute-only form `{.rust .numberLines}` →
+/// `rust`. Returns `""` for no language.
 pub fn fence_language(info: &str) -> &str {
     let info = info.trim();
+    if let Some(attrs) = info.strip_prefix('{') {
+        // Pandoc / kramdown style: the first `.class` names the language.
+        let attrs = attrs.split('}').next().unwrap_or("");
+        return attrs
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .find_map(|a| a.strip_prefix('.'))
+            .filter(|l| !l.is_empty())
+            .unwrap_or("");
+    }
     let end = info
         .find(|c: char| c == ',' || c == '{' || c.is_whitespace())
         .unwrap_or(info.len());
@@ -182,6 +192,10 @@ mod tests {
         assert_eq!(fence_language("rust {.numbered}"), "rust");
         assert_eq!(fence_language(" python "), "python");
         assert_eq!(fence_language(""), "");
+        assert_eq!(fence_language("{.rust}"), "rust");
+        let pandoc = "{#id .python .numberLines startFrom=3}";
+        assert_eq!(fence_language(pandoc), "python");
+        assert_eq!(fence_language("{linenos=true}"), "");
     }
 
     #[test]
