@@ -14,26 +14,34 @@ use crate::support::*;
 
 const BASE: &str = "https://example.org/analysis/";
 
-/// Builds a copy of fixture `name` after appending `extra_toml` to its `site.toml`; asserts
-/// success. The temp dir holds the site copy.
-pub(crate) fn build_with(
+/// Builds a copy of fixture `name` whose `site.toml` text is replaced by `edit(text)`;
+/// asserts success. The temp dir holds the site copy.
+pub(crate) fn build_edited(
     name: &str,
-    extra_toml: &str,
+    edit: impl FnOnce(&str) -> String,
     args: &[&str],
 ) -> (tempfile::TempDir, Built) {
     let site = site_copy(name);
     let config = site.path().join("site.toml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(extra_toml);
+    let text = std::fs::read_to_string(&config).unwrap();
     // Fixture files may be read-only copies.
     let mut perms = std::fs::metadata(&config).unwrap().permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     perms.set_readonly(false);
     std::fs::set_permissions(&config, perms).unwrap();
-    std::fs::write(&config, text).unwrap();
+    std::fs::write(&config, edit(&text)).unwrap();
     let b = build_dir(site.path(), args);
     assert_eq!(b.code(), 0, "build failed:\n{}", b.stderr());
     (site, b)
+}
+
+/// Builds a copy of fixture `name` after appending `extra_toml` (tables) to its `site.toml`.
+pub(crate) fn build_with(
+    name: &str,
+    extra_toml: &str,
+    args: &[&str],
+) -> (tempfile::TempDir, Built) {
+    build_edited(name, |t| format!("{t}{extra_toml}"), args)
 }
 
 pub(crate) fn rss_channel(b: &Built, rel: &str) -> rss::Channel {

@@ -6,3 +6,4 @@ mod build_basics;
 mod theme;
 mod search;
 mod feeds;
+mod seo;
