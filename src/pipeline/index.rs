@@ -154,16 +154,20 @@ fn resolve_authors(
 
 /// Merges tags by slug: `Rust`, `rust` and `rust ` are one tag. The display name is the first
 /// spelling in post order (newest post first). Two spellings that differ beyond case and
-/// spacing but share a URL (e.g. `R&D` and `R and D`) are merged with a warning naming both.
+/// spacing but share a URL (e.g. `R&D` and `R and D`) are merged with one warning per
+/// spelling (at its first use), naming both.
 fn collect_tags(config: &Config, posts: &mut [Post], diags: &mut Diagnostics) -> Vec<Term> {
     let mut terms: BTreeMap<String, Term> = BTreeMap::new();
     let mut first_seen: HashMap<String, (String, String)> = HashMap::new();
+    let mut warned: std::collections::HashSet<(String, String)> = Default::default();
     for (i, post) in posts.iter().enumerate() {
         for tag in &post.tags {
             let slug = slugify_or(tag, "tag");
             let norm = tag.to_lowercase();
             match first_seen.get(&slug) {
-                Some((seen, seen_in)) if *seen != norm => {
+                Some((seen, seen_in))
+                    if *seen != norm && warned.insert((slug.clone(), norm.clone())) =>
+                {
                     let (line, col) = post.key_at("tags");
                     diags.push(
                         Diagnostic::warning(
