@@ -779,7 +779,16 @@ impl Locator<'_> {
             }
             Origin::Template(name) => {
                 let ns = needles(value, base_path, true);
-                for s in self.searchable {
+                // The page's own template first, then site.toml and the others.
+                let own = self
+                    .searchable
+                    .iter()
+                    .filter(|s| s.template.as_deref() == Some(name));
+                let rest = self
+                    .searchable
+                    .iter()
+                    .filter(|s| s.template.as_deref() != Some(name));
+                for s in own.chain(rest) {
                     if let Some(at) = search(&s.text, 0..s.text.len(), &ns) {
                         return vec![Loc {
                             path: s.path.clone(),

@@ -132,6 +132,13 @@ pub fn run(opts: &Options) -> Result<Report, Error> {
     };
     let mut diags: Vec<Diagnostic> = prepared.diags.into_vec();
     let site = &prepared.site;
+    // Files that failed to parse are already reported; links to them are not broken links.
+    let failed: HashSet<String> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .filter_map(|d| d.path.clone())
+        .collect();
+    let cascade = links_to_failed(site, &failed);
     let mut report = Report {
         posts: site.posts.len(),
         pages: site.pages.len(),
@@ -204,7 +211,45 @@ pub fn run(opts: &Options) -> Result<Report, Error> {
         diags.extend(ds);
         report.external = Some(stats);
     }
+    diags.retain(|d| {
+        !(d.rule == "broken-link"
+            && d.path.as_ref().is_some_and(|p| {
+                cascade.contains(&(p.clone(), d.line.unwrap_or(0), d.col.unwrap_or(0)))
+            }))
+    });
     Ok(finish(diags, &check_config, opts, report))
+}
+
+/// Locations (source, line, column) of `.md` links whose target is a file that failed to
+/// parse: its own errors say what is wrong, so the links are not reported as broken too.
+fn links_to_failed(
+    site: &crate::model::Site,
+    failed: &HashSet<String>,
+) -> HashSet<(String, usize, usize)> {
+    let mut out = HashSet::new();
+    if failed.is_empty() {
+        return out;
+    }
+    let bodies = site
+        .posts
+        .iter()
+        .map(|p| (&p.source, &p.body))
+        .chain(site.pages.iter().map(|p| (&p.source, &p.body)));
+    for (source, body) in bodies {
+        for l in &body.links {
+            let path = l.url.split(['#', '?']).next().unwrap_or("");
+            if !path.to_ascii_lowercase().ends_with(".md") {
+                continue;
+            }
+            if crate::pipeline::parse::candidates(source, path)
+                .iter()
+                .any(|c| failed.contains(c))
+            {
+                out.insert((source.clone(), l.line, l.col));
+            }
+        }
+    }
+    out
 }
 
 /// Applies levels, removes duplicates (same rule at the same place: the first reported

@@ -7,3 +7,4 @@ mod theme;
 mod search;
 mod feeds;
 mod seo;
+mod check;
