@@ -26,7 +26,7 @@ pub fn run(args: BuildArgs) -> u8 {
                     s.written,
                     s.unchanged,
                     s.removed,
-                    report.output.display(),
+                    shown_path(&report.output).display(),
                     report.elapsed.as_millis(),
                     match report.warnings.warning_count() {
                         0 => String::new(),
@@ -40,5 +40,19 @@ pub fn run(args: BuildArgs) -> u8 {
             0
         }
         Err(e) => super::report_error(&e),
+    }
+}
+
+/// `path` relative to the current folder when it is inside it (`public`, not
+/// `/home/me/site/public`), else as it is.
+fn shown_path(path: &std::path::Path) -> std::path::PathBuf {
+    let cwd = std::env::current_dir().and_then(|d| d.canonicalize());
+    match cwd {
+        // From `/` a relative path reads worse than the absolute one.
+        Ok(cwd) if cwd.parent().is_some() => match path.strip_prefix(&cwd) {
+            Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+            _ => path.to_path_buf(),
+        },
+        _ => path.to_path_buf(),
     }
 }
