@@ -119,10 +119,13 @@ pub fn render(site: &Site, templates: &Templates) -> Rendered {
         }
     };
     let jobs = renderer.jobs();
-    let results: Vec<Result<(Vec<String>, Vec<HtmlPage>), Diagnostic>> = jobs
+    let results: Vec<JobResult> = jobs
         .par_iter()
         .map(|job| {
-            let files = renderer.render(job)?;
+            let files = match renderer.render(job) {
+                Ok(f) => f,
+                Err(d) => return JobResult::Failed(Box::new(d)),
+            };
             let owner = owner_of(job);
             let mut paths = Vec::with_capacity(files.len());
             let mut pages = Vec::new();
@@ -136,23 +139,32 @@ pub fn render(site: &Site, templates: &Templates) -> Rendered {
                 }
                 paths.push(f.path);
             }
-            Ok((paths, pages))
+            JobResult::Done { paths, pages }
         })
         .collect();
     let mut out = Rendered::default();
     for r in results {
         match r {
-            Ok((paths, pages)) => {
+            JobResult::Done { paths, pages } => {
                 out.outputs.extend(paths);
                 for p in pages {
                     out.by_output.insert(p.output.clone(), out.pages.len());
                     out.pages.push(p);
                 }
             }
-            Err(d) => out.diags.push(d),
+            JobResult::Failed(d) => out.diags.push(*d),
         }
     }
     out
+}
+
+/// What one render job gave: its output paths and read pages, or its error.
+enum JobResult {
+    Done {
+        paths: Vec<String>,
+        pages: Vec<HtmlPage>,
+    },
+    Failed(Box<Diagnostic>),
 }
 
 /// Reads one HTML page: ids and references.

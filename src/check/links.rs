@@ -239,6 +239,12 @@ enum Problem {
     External(String),
 }
 
+/// A file and, when known, a line and column in it.
+type GroupPlace = (String, Option<(usize, usize)>);
+
+/// (path, line and column, value, problem): one diagnostic each.
+type GroupKey = (String, Option<(usize, usize)>, String, String);
+
 struct Finding {
     origin: Origin,
     value: String,
@@ -399,16 +405,13 @@ pub fn check(inputs: &Inputs<'_>) -> Findings {
     };
     let suggest = Suggestions::new(site, rendered);
     // Group: one diagnostic per (location, value, problem); count the pages.
-    let mut groups: BTreeMap<
-        (String, Option<(usize, usize)>, String, String),
-        (Loc, &Finding, usize),
-    > = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, (Loc, &Finding, usize)> = BTreeMap::new();
     let mut external: Vec<ExternalUse> = Vec::new();
-    let mut seen_ext: HashSet<(String, String, Option<(usize, usize)>)> = HashSet::new();
+    let mut seen_ext: HashSet<(String, GroupPlace)> = HashSet::new();
     for f in &findings {
         for loc in locator.locate(f.origin, &f.value) {
             if let Problem::External(u) = &f.problem {
-                if seen_ext.insert((u.clone(), loc.path.clone(), loc.at)) {
+                if seen_ext.insert((u.clone(), (loc.path.clone(), loc.at))) {
                     external.push(ExternalUse {
                         url: u.clone(),
                         loc,
