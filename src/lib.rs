@@ -18,6 +18,7 @@ pub mod model;
 pub mod pipeline;
 pub mod search;
 pub mod seo;
+pub mod serve;
 pub mod sitemap;
 pub mod slug;
 pub mod suggest;

@@ -212,7 +212,10 @@ fn walk_sorted(dir: &Path, diags: &mut Diagnostics, root: &Path) -> Vec<PathBuf>
     out
 }
 
-fn read_source(
+/// Reads one content file (`path` under `root`) as the load stage does: the file, or `None`
+/// and an error naming it (unreadable, not UTF-8); and a warning when control characters were
+/// removed. `serve` uses it to re-read a changed file without walking the site again.
+pub fn read_source(
     root: &Path,
     path: &Path,
     kind: SourceKind,

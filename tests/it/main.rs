@@ -7,4 +7,5 @@ mod theme;
 mod search;
 mod feeds;
 mod seo;
+mod serve_incremental;
 mod check;

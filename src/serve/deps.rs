@@ -1,0 +1,330 @@
+//! Render fingerprints for `serve`: each render [`Job`] → a stable identity ([`JobKey`]) and a
+//! hash of every value its template context is built from, so a rebuild re-renders exactly
+//! the jobs whose fingerprint changed.
+//!
+//! The fingerprint of a job is made of *atoms*, each the hash of one input of the context that
+//! `Renderer::render` builds for it (see `pipeline/render.rs`):
+//! - `global`: every template's text, the configuration (which the `url`/`abs_url` functions
+//!   read), the `site` value (it holds `post_count`) and the site feeds value;
+//! - the sidebar HTML the page gets (the general one, or the one leaving out a recent post);
+//! - per post, its *content key* (every input of its parse: bytes, source, assets, setup,
+//!   permalink, link answers) and its *card key* (content key + the author and tag values in
+//!   its card, so it changes when a tag count or author name changes);
+//! - per author, the full author value (with post count) and whether the author index lists it;
+//! - per tag, the tag value (name, URL, count);
+//! - listing positions: page number, page count, item count and the card keys of the items.
+//!
+//! A post page depends on its own keys, its authors, the card keys of its neighbours and of
+//! its related posts, and its sidebar. Files made by code (feeds, sitemap, search, the
+//! highlighting stylesheet, `_redirects`) read the whole site and are always regenerated.
+//! **When a value is added to a job's context in `render.rs`, its input must be added here**;
+//! the test `serve_incremental` compares incremental and clean builds over a sequence of edits.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use tera::Value;
+
+use crate::model::{Site, StaticSource};
+use crate::pipeline::render::{Generator, Job, Renderer};
+use crate::serve::parse_cache::Key;
+
+/// The identity of a job across rebuilds (job indexes shift when posts come and go).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum JobKey {
+    /// A post page, by source path.
+    Post(String),
+    /// A standalone page, by source path.
+    Page(String),
+    /// Home listing page N.
+    Home(usize),
+    /// The tag index.
+    Tags,
+    /// A tag listing page, by tag slug and page number.
+    Tag(String, usize),
+    /// The author index.
+    Authors,
+    /// An author listing page, by author id and page number.
+    Author(String, usize),
+    /// `404.html`.
+    NotFound,
+    /// An alias redirect page.
+    Alias(String, String),
+    /// A static file, by output path.
+    Static(String),
+    /// Files made by code.
+    Generated(Generator),
+}
+
+/// The key of `job` in `site`.
+pub fn key_of(site: &Site, job: &Job) -> JobKey {
+    match job {
+        Job::Post(i) => JobKey::Post(site.posts[*i].source.clone()),
+        Job::Page(i) => JobKey::Page(site.pages[*i].source.clone()),
+        Job::Home(n) => JobKey::Home(*n),
+        Job::Tags => JobKey::Tags,
+        Job::Tag(t, n) => JobKey::Tag(site.tags[*t].slug.clone(), *n),
+        Job::Authors => JobKey::Authors,
+        Job::Author(a, n) => JobKey::Author(site.authors[*a].id.clone(), *n),
+        Job::NotFound => JobKey::NotFound,
+        Job::Alias { from, to } => JobKey::Alias(from.clone(), to.clone()),
+        Job::Static(i) => JobKey::Static(site.static_files[*i].to.clone()),
+        Job::Generated(g) => JobKey::Generated(*g),
+    }
+}
+
+/// A hasher with length-prefixed fields (so `("ab","c")` and `("a","bc")` differ).
+struct H(blake3::Hasher);
+
+impl H {
+    fn new(tag: &str) -> H {
+        let mut h = H(blake3::Hasher::new());
+        h.bytes(tag.as_bytes());
+        h
+    }
+    fn bytes(&mut self, b: &[u8]) -> &mut Self {
+        self.0.update(&(b.len() as u64).to_le_bytes());
+        self.0.update(b);
+        self
+    }
+    fn num(&mut self, n: usize) -> &mut Self {
+        self.0.update(&(n as u64).to_le_bytes());
+        self
+    }
+    fn key(&mut self, k: &Key) -> &mut Self {
+        self.0.update(k);
+        self
+    }
+    fn opt(&mut self, k: Option<&Key>) -> &mut Self {
+        match k {
+            Some(k) => self.num(1).key(k),
+            None => self.num(0),
+        }
+    }
+    fn done(&self) -> Key {
+        *self.0.finalize().as_bytes()
+    }
+}
+
+/// `io::Write` into a BLAKE3 hasher, for hashing serialised values.
+struct Sink<'a>(&'a mut blake3::Hasher);
+
+impl std::io::Write for Sink<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The hash of a serialisable value (the configuration). Only for types that serialise
+/// deterministically (structs, `BTreeMap`s) — template values have their own [`hash_value`].
+pub fn hash_serialized<T: serde::Serialize + ?Sized>(v: &T) -> Key {
+    let mut h = blake3::Hasher::new();
+    // Serialising the configuration into a hasher cannot fail.
+    let _ = serde_json::to_writer(Sink(&mut h), v);
+    *h.finalize().as_bytes()
+}
+
+/// The hash of a template value: strings with their escaping kind, lists in order, maps
+/// with their keys sorted (Tera's maps iterate in no fixed order).
+pub fn hash_value(v: &Value) -> Key {
+    let mut h = blake3::Hasher::new();
+    walk(&mut h, v);
+    *h.finalize().as_bytes()
+}
+
+fn walk(h: &mut blake3::Hasher, v: &Value) {
+    if let Some(s) = v.as_str() {
+        h.update(if v.is_safe() { b"S" } else { b"s" });
+        h.update(&(s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    } else if let Some(items) = v.as_array() {
+        h.update(b"a");
+        h.update(&(items.len() as u64).to_le_bytes());
+        for i in items {
+            walk(h, i);
+        }
+    } else if let Some(m) = v.as_map() {
+        h.update(b"m");
+        h.update(&(m.len() as u64).to_le_bytes());
+        let mut entries: Vec<_> = m.iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        for (k, v) in entries {
+            let k = k.to_string();
+            h.update(&(k.len() as u64).to_le_bytes());
+            h.update(k.as_bytes());
+            walk(h, v);
+        }
+    } else {
+        // Scalars: numbers, booleans, none.
+        h.update(b"o");
+        let text = serde_json::to_string(v).unwrap_or_default();
+        h.update(&(text.len() as u64).to_le_bytes());
+        h.update(text.as_bytes());
+    }
+}
+
+fn hash_str(v: &Value) -> Key {
+    hash_value(v)
+}
+
+/// The atoms of one build (see the module documentation).
+pub struct Atoms {
+    global: Key,
+    sidebar: Key,
+    sidebar_without: HashMap<usize, Key>,
+    content: Vec<Key>,
+    cards: Vec<Key>,
+    pages: Vec<Key>,
+    authors: Vec<Key>,
+    terms: Vec<Key>,
+}
+
+/// The card key of a post: its content key and the author and tag values of its card.
+pub fn card_key(content: &Key, author_refs: &[&Key], terms: &[&Key]) -> Key {
+    let mut h = H::new("card");
+    h.key(content).num(author_refs.len());
+    for a in author_refs {
+        h.key(a);
+    }
+    h.num(terms.len());
+    for t in terms {
+        h.key(t);
+    }
+    h.done()
+}
+
+impl Atoms {
+    /// Computes the atoms of a renderer. `templates` is the templates' fingerprint,
+    /// `config` the configuration's hash, `content[i]` / `cards[i]` the keys of
+    /// `site.posts[i]`, `pages[i]` the content key of `site.pages[i]`.
+    pub fn new(
+        r: &Renderer<'_>,
+        templates: &Key,
+        config: &Key,
+        content: Vec<Key>,
+        cards: Vec<Key>,
+        pages: Vec<Key>,
+    ) -> Atoms {
+        let site = r.site;
+        let global = H::new("global")
+            .key(templates)
+            .key(config)
+            .key(&hash_value(&r.site_value))
+            .key(&hash_value(&r.feeds_value))
+            .done();
+        let authors = site
+            .authors
+            .iter()
+            .enumerate()
+            .map(|(a, au)| {
+                let full = crate::values::author_full(&site.config, au, site.author_posts[a].len());
+                let listed = !site.author_posts[a].is_empty() || au.source.is_some();
+                H::new("author")
+                    .key(&hash_value(&full))
+                    .num(listed as usize)
+                    .done()
+            })
+            .collect();
+        Atoms {
+            global,
+            sidebar: hash_str(&r.sidebar),
+            sidebar_without: r
+                .sidebar_without
+                .iter()
+                .map(|(i, v)| (*i, hash_str(v)))
+                .collect(),
+            content,
+            cards,
+            pages,
+            authors,
+            terms: r.shared.terms.iter().map(hash_value).collect(),
+        }
+    }
+
+    fn listing(&self, h: &mut H, items: &[usize], n: usize, per_page: usize) {
+        let per = per_page.max(1);
+        let start = ((n - 1) * per).min(items.len());
+        let end = (start + per).min(items.len());
+        h.num(n).num(items.len());
+        for &i in &items[start..end] {
+            h.key(&self.cards[i]);
+        }
+    }
+
+    /// The fingerprint of `job`, or `None` for jobs that are always run (files made by code).
+    pub fn fingerprint(&self, site: &Site, job: &Job) -> Option<Key> {
+        let per = site.config.paginate_by;
+        let mut h = H::new("job");
+        h.bytes(format!("{:?}", key_of(site, job)).as_bytes())
+            .key(&self.global);
+        match job {
+            Job::Post(i) => {
+                let i = *i;
+                let p = &site.posts[i];
+                let sidebar = self.sidebar_without.get(&i).unwrap_or(&self.sidebar);
+                h.key(sidebar).key(&self.content[i]).key(&self.cards[i]);
+                h.num(p.authors.len());
+                for &a in &p.authors {
+                    h.key(&self.authors[a]);
+                }
+                h.opt(self.cards.get(i + 1));
+                h.opt(i.checked_sub(1).and_then(|j| self.cards.get(j)));
+                h.num(site.related[i].len());
+                for &j in &site.related[i] {
+                    h.key(&self.cards[j]);
+                }
+            }
+            Job::Page(i) => {
+                h.key(&self.sidebar).key(&self.pages[*i]);
+            }
+            Job::Home(n) => {
+                h.key(&self.sidebar);
+                let all: Vec<usize> = (0..site.posts.len()).collect();
+                self.listing(&mut h, &all, *n, per);
+            }
+            Job::Tags => {
+                h.key(&self.sidebar).num(self.terms.len());
+                for t in &self.terms {
+                    h.key(t);
+                }
+            }
+            Job::Tag(t, n) => {
+                h.key(&self.sidebar).key(&self.terms[*t]);
+                self.listing(&mut h, &site.tags[*t].posts, *n, per);
+            }
+            Job::Authors => {
+                h.key(&self.sidebar).num(self.authors.len());
+                for a in &self.authors {
+                    h.key(a);
+                }
+            }
+            Job::Author(a, n) => {
+                h.key(&self.sidebar).key(&self.authors[*a]);
+                self.listing(&mut h, &site.author_posts[*a], *n, per);
+            }
+            Job::NotFound => {
+                h.key(&self.sidebar);
+            }
+            Job::Alias { .. } => {}
+            Job::Static(i) => {
+                match &site.static_files[*i].from {
+                    StaticSource::Disk(p) => h.num(0).bytes(p.as_os_str().as_encoded_bytes()),
+                    // Embedded bytes live in the binary for the whole run: their address
+                    // and length identify them.
+                    StaticSource::Embedded(b) => h.num(1).num(b.as_ptr() as usize).num(b.len()),
+                };
+            }
+            Job::Generated(_) => return None,
+        }
+        Some(h.done())
+    }
+
+    /// Fingerprints of every job, in parallel.
+    pub fn all(&self, site: &Site, jobs: &[Job]) -> Vec<Option<Key>> {
+        jobs.par_iter().map(|j| self.fingerprint(site, j)).collect()
+    }
+}

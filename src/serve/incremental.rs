@@ -1,0 +1,765 @@
+//! Incremental builds for `serve`: a [`Changes`] set (paths from the watcher) → the site in
+//! memory ([`Builder::files`]), byte-identical to a clean build of the same sources.
+//!
+//! Two ways to a new [`Site`]:
+//! - **fast**: every changed path is a known content file edited in place (whatever the save
+//!   strategy, the same paths are left behind), its front matter still parses, links to it
+//!   resolve as before (same permalink and publication), what the index stage reads of it
+//!   (date, slug, permalink, authors, tags, aliases) is unchanged, and the last index run
+//!   reported nothing. Then only those files are re-read and re-parsed, and their documents
+//!   replace the old ones in the kept `Site` (keeping the index stage's assignments).
+//! - **full**: anything else (files created, deleted or renamed, structural front matter
+//!   edits, `site.toml`, the first build, the build after a failure): load, parse (reusing
+//!   every unchanged file's parse, see [`ParseCache`]), index.
+//!
+//! Either way the render stage then re-renders only the jobs whose fingerprint changed (see
+//! `deps`) and keeps the output of the others. Static files edited in place need no render at
+//! all (they are read when served). A failed build leaves the last good output in place and
+//! makes the next build a full one.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use rayon::prelude::*;
+use tera::Value;
+
+use crate::config::Config;
+use crate::error::{Diagnostic, Diagnostics, display_path};
+use crate::model::{Site, SourceFile, StaticSource};
+use crate::pipeline::parse::{Doc, Publish, Unpublished};
+use crate::pipeline::render::{FileData, RenderedFile, Renderer};
+use crate::pipeline::{self, index, load};
+use crate::serve::deps::{self, Atoms, JobKey};
+use crate::serve::parse_cache::{Key, ParseCache};
+use crate::templates::Templates;
+use crate::theme::Theme;
+use crate::values::{self, Shared};
+
+/// What changed on disk since the last build (absolute paths, as the watcher reports them).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    /// Rebuild from scratch (first build, lost events, a watched folder appeared or vanished).
+    pub all: bool,
+    /// `site.toml` changed.
+    pub config: bool,
+    /// A template (site `templates/` or the theme's) changed.
+    pub templates: bool,
+    /// Paths under `content/`.
+    pub content: BTreeSet<PathBuf>,
+    /// Paths under `static/` or the theme's `static/`.
+    pub statics: BTreeSet<PathBuf>,
+}
+
+impl Changes {
+    /// Everything.
+    pub fn everything() -> Changes {
+        Changes {
+            all: true,
+            ..Changes::default()
+        }
+    }
+
+    /// Adds the changes of `other`.
+    pub fn merge(&mut self, other: Changes) {
+        self.all |= other.all;
+        self.config |= other.config;
+        self.templates |= other.templates;
+        self.content.extend(other.content);
+        self.statics.extend(other.statics);
+    }
+
+    /// `true` when nothing changed.
+    pub fn is_empty(&self) -> bool {
+        *self == Changes::default()
+    }
+}
+
+/// One file of the built site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutData {
+    /// Rendered bytes.
+    Bytes(Bytes),
+    /// A file copied as-is (read when served).
+    Static(StaticSource),
+}
+
+impl From<FileData> for OutData {
+    fn from(d: FileData) -> Self {
+        match d {
+            FileData::Bytes(b) => OutData::Bytes(Bytes::from(b)),
+            FileData::Static(s) => OutData::Static(s),
+        }
+    }
+}
+
+/// How a build reached its site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    /// Only static files changed: nothing was rendered.
+    Static,
+    /// Changed files were re-parsed into the kept site.
+    Fast,
+    /// Load, parse (with memory) and index.
+    Full,
+}
+
+/// What a successful build did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The way taken.
+    pub way: Way,
+    /// Jobs rendered (out of `jobs`).
+    pub rendered: usize,
+    /// Jobs in the build.
+    pub jobs: usize,
+    /// Output paths added or changed (sorted).
+    pub changed: Vec<String>,
+    /// Output paths removed (sorted).
+    pub removed: Vec<String>,
+    /// Every warning of the current site (sorted).
+    pub warnings: Diagnostics,
+    /// Published posts.
+    pub posts: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The model of the last build: everything needed to patch it.
+struct Model {
+    config: Arc<Config>,
+    config_hash: Key,
+    theme: Theme,
+    templates: Templates,
+    templates_fp: Key,
+    files: Vec<SourceFile>,
+    /// Source path → index in `files`.
+    file_index: HashMap<String, usize>,
+    /// Disk files copied to the output (static files, bundle assets) → their output paths.
+    disk_outputs: HashMap<PathBuf, Vec<String>>,
+    /// Folders holding any of the files above, with their ancestors up to the root.
+    known_dirs: HashSet<PathBuf>,
+    load_diags: Vec<Diagnostic>,
+    parse_diags: Vec<Diagnostic>,
+    index_diags: Vec<Diagnostic>,
+    site: Site,
+    unpublished: Vec<Unpublished>,
+    /// Post source → index in `site.posts`.
+    post_index: HashMap<String, usize>,
+}
+
+impl Model {
+    fn diagnostics(&self) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        d.extend(self.load_diags.iter().cloned());
+        d.extend(self.parse_diags.iter().cloned());
+        d.extend(self.index_diags.iter().cloned());
+        d.sort();
+        d
+    }
+}
+
+/// One job's output in the last good build.
+struct JobOut {
+    fp: Option<Key>,
+    paths: Vec<String>,
+}
+
+/// What the fast way has to do: Markdown files to re-parse and outputs of static files
+/// edited in place.
+struct Plan {
+    sources: Vec<usize>,
+    statics: Vec<String>,
+}
+
+/// Builds a site again and again, reusing what did not change (see the module documentation).
+pub struct Builder {
+    root: PathBuf,
+    drafts: bool,
+    origin: Option<String>,
+    parse: ParseCache,
+    model: Option<Model>,
+    /// The last attempt failed: the model may be half-made.
+    dirty: bool,
+    jobs: HashMap<JobKey, JobOut>,
+    files: Arc<HashMap<String, OutData>>,
+    cards: HashMap<String, (Key, Value)>,
+}
+
+/// The configuration with `base_url` moved to `origin` (keeping its path), when given.
+fn configure(root: &Path, origin: Option<&str>) -> Result<Config, Diagnostics> {
+    let mut config = pipeline::load_config(&pipeline::BuildOptions {
+        root: root.to_path_buf(),
+        ..Default::default()
+    })?;
+    if let Some(origin) = origin {
+        let url = format!("{}{}", origin.trim_end_matches('/'), config.base_path);
+        if let Err(why) = config.set_base_url(&url) {
+            return Err(vec![Diagnostic::error(
+                "config",
+                format!("cannot serve at {why}"),
+            )]
+            .into());
+        }
+    }
+    Ok(config)
+}
+
+impl Builder {
+    /// A builder for the site at `root` (an absolute path, as the watcher reports paths).
+    /// `origin` (`http://127.0.0.1:1111`) replaces the scheme, host and port of `base_url`
+    /// (its path is kept); `drafts` publishes drafts. Scheduled posts are always published.
+    pub fn new(root: PathBuf, origin: Option<String>, drafts: bool) -> Builder {
+        Builder {
+            root,
+            drafts,
+            origin,
+            parse: ParseCache::default(),
+            model: None,
+            dirty: false,
+            jobs: HashMap::new(),
+            files: Arc::new(HashMap::new()),
+            cards: HashMap::new(),
+        }
+    }
+
+    /// The files of the last good build, by output path (`posts/x/index.html`).
+    pub fn files(&self) -> Arc<HashMap<String, OutData>> {
+        self.files.clone()
+    }
+
+    /// The configuration of the last build that read one.
+    pub fn config(&self) -> Option<Arc<Config>> {
+        self.model.as_ref().map(|m| m.config.clone())
+    }
+
+    /// Folders under the root that are never content: the output folder (as configured, else
+    /// `public`) and the cache folder.
+    pub fn private_dirs(&self) -> Vec<PathBuf> {
+        let out = match &self.model {
+            Some(m) => m.config.output_path(&self.root, None),
+            None => self.root.join("public"),
+        };
+        vec![out, self.root.join(".smelt-cache")]
+    }
+
+    /// Every diagnostic of the current model (warnings after a good build), sorted.
+    pub fn warnings(&self) -> Diagnostics {
+        self.model
+            .as_ref()
+            .map(Model::diagnostics)
+            .unwrap_or_default()
+    }
+
+    /// The drafts and scheduled posts left out by the last build.
+    pub fn unpublished(&self) -> &[Unpublished] {
+        self.model
+            .as_ref()
+            .map(|m| m.unpublished.as_slice())
+            .unwrap_or(&[])
+    }
+
+    fn publish(&self) -> Publish {
+        Publish {
+            drafts: self.drafts,
+            future: true,
+            now: jiff::Timestamp::now(),
+        }
+    }
+
+    /// Builds after `changes`. On error the last good files stay as they are and every
+    /// problem (errors and warnings, sorted) is returned.
+    pub fn build(&mut self, changes: &Changes) -> Result<Report, Diagnostics> {
+        let start = Instant::now();
+        let result = self.build_inner(changes);
+        self.dirty = result.is_err();
+        result.map(|mut r| {
+            r.elapsed = start.elapsed();
+            r
+        })
+    }
+
+    fn build_inner(&mut self, changes: &Changes) -> Result<Report, Diagnostics> {
+        let full = self.model.is_none() || self.dirty || changes.all || changes.config;
+        if !full && let Some(plan) = self.plan(changes) {
+            if plan.sources.is_empty() && !changes.templates {
+                let mut changed = plan.statics;
+                changed.sort();
+                changed.dedup();
+                return Ok(self.report(Way::Static, 0, self.jobs.len(), changed, Vec::new()));
+            }
+            if let Some(patched) = self.fast(&plan.sources, changes.templates)? {
+                if patched == 0 && !changes.templates {
+                    // Saved without a change (same bytes): only static outputs may differ.
+                    let mut changed = plan.statics;
+                    changed.sort();
+                    changed.dedup();
+                    return Ok(self.report(Way::Static, 0, self.jobs.len(), changed, Vec::new()));
+                }
+                let mut r = self.finish(Way::Fast)?;
+                r.changed.extend(plan.statics);
+                r.changed.sort();
+                r.changed.dedup();
+                return Ok(r);
+            }
+        }
+        self.full(changes)?;
+        self.finish(Way::Full)
+    }
+
+    fn report(
+        &self,
+        way: Way,
+        rendered: usize,
+        jobs: usize,
+        changed: Vec<String>,
+        removed: Vec<String>,
+    ) -> Report {
+        Report {
+            way,
+            rendered,
+            jobs,
+            changed,
+            removed,
+            warnings: self
+                .model
+                .as_ref()
+                .map(Model::diagnostics)
+                .unwrap_or_default(),
+            posts: self.model.as_ref().map(|m| m.site.posts.len()).unwrap_or(0),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    fn ignored(&self, p: &Path) -> bool {
+        p.strip_prefix(&self.root).is_ok_and(load::is_ignored_path)
+    }
+
+    /// Sorts the changed paths: known Markdown files edited in place (re-parse), known disk
+    /// files edited in place (report their outputs), vanished paths nobody knew (nothing to
+    /// do). `None` when a path appeared, a known one vanished or a folder changed: the set of
+    /// files is different and only the full way finds out how.
+    fn plan(&self, changes: &Changes) -> Option<Plan> {
+        let m = self.model.as_ref()?;
+        let mut plan = Plan {
+            sources: Vec::new(),
+            statics: Vec::new(),
+        };
+        for p in changes.content.iter().chain(&changes.statics) {
+            if self.ignored(p) {
+                continue;
+            }
+            let is_file = std::fs::metadata(p).is_ok_and(|md| md.is_file());
+            let source = p.strip_prefix(&self.root).ok().map(display_path);
+            if let Some(&i) = source.as_ref().and_then(|s| m.file_index.get(s)) {
+                if !is_file {
+                    return None;
+                }
+                plan.sources.push(i);
+            } else if let Some(outs) = m.disk_outputs.get(p) {
+                if !is_file {
+                    return None;
+                }
+                plan.statics.extend(outs.iter().cloned());
+            } else if m.known_dirs.contains(p) || std::fs::symlink_metadata(p).is_ok() {
+                return None;
+            }
+        }
+        plan.sources.sort_unstable();
+        plan.sources.dedup();
+        Some(plan)
+    }
+
+    /// The fast way: re-reads and re-parses `changed` into the kept site; returns how many
+    /// documents changed. `Ok(None)` when a change needs the full way (nothing has been
+    /// modified then).
+    fn fast(&mut self, changed: &[usize], templates: bool) -> Result<Option<usize>, Diagnostics> {
+        enum Slot {
+            Post(usize),
+            Page(usize),
+            Author(usize),
+            Unpublished(usize),
+        }
+        let publish = self.publish();
+        let Some(m) = self.model.as_ref() else {
+            return Ok(None);
+        };
+        if !m.index_diags.is_empty() {
+            return Ok(None);
+        }
+        let mut patches = Vec::new();
+        for &i in changed {
+            let old = &m.files[i];
+            let path = self.root.join(&old.source);
+            let (file, read_diag) = load::read_source(
+                &self.root,
+                &path,
+                old.kind,
+                old.stem.clone(),
+                old.assets.clone(),
+            );
+            let Some(file) = file else {
+                return Ok(None);
+            };
+            if file.hash == old.hash {
+                continue;
+            }
+            let Some(re) = self.parse.reparse(i, &file, &m.config, publish) else {
+                return Ok(None);
+            };
+            if !re.same_index_inputs {
+                return Ok(None);
+            }
+            let slot = match &re.doc {
+                Doc::Post(_) => m.post_index.get(&file.source).map(|&j| Slot::Post(j)),
+                Doc::Page(_) => m
+                    .site
+                    .pages
+                    .iter()
+                    .position(|p| p.source == file.source)
+                    .map(Slot::Page),
+                Doc::Author(_) => m
+                    .site
+                    .authors
+                    .iter()
+                    .position(|a| a.source.as_deref() == Some(file.source.as_str()))
+                    .map(Slot::Author),
+                Doc::Skipped(_) => m
+                    .unpublished
+                    .iter()
+                    .position(|u| u.source == file.source)
+                    .map(Slot::Unpublished),
+            };
+            let Some(slot) = slot else {
+                return Ok(None);
+            };
+            patches.push((i, file, read_diag, re, slot));
+        }
+        let new_templates = if templates {
+            match Templates::load(&m.theme, &m.config) {
+                Ok(t) => Some(t),
+                Err(ds) => {
+                    let mut d = m.diagnostics();
+                    d.extend(ds);
+                    d.sort();
+                    return Err(d);
+                }
+            }
+        } else {
+            None
+        };
+        // Apply: nothing below fails.
+        let Some(m) = self.model.as_mut() else {
+            return Ok(None);
+        };
+        if let Some(t) = new_templates {
+            m.templates_fp = *t.fingerprint().as_bytes();
+            m.templates = t;
+        }
+        let count = patches.len();
+        for (i, file, read_diag, re, slot) in patches {
+            let source = file.source.clone();
+            let (doc, diags) = self.parse.commit(&source, re);
+            m.load_diags
+                .retain(|d| d.path.as_deref() != Some(source.as_str()));
+            m.load_diags.extend(read_diag);
+            m.parse_diags
+                .retain(|d| d.path.as_deref() != Some(source.as_str()));
+            m.parse_diags.extend(diags);
+            m.files[i] = file;
+            match (slot, doc) {
+                (Slot::Post(j), Doc::Post(mut p)) => {
+                    // Keep what the index stage assigned (its inputs are unchanged).
+                    let old = &m.site.posts[j];
+                    p.authors = old.authors.clone();
+                    p.tag_ids = old.tag_ids.clone();
+                    p.tags = old.tags.clone();
+                    m.site.posts[j] = *p;
+                }
+                (Slot::Page(j), Doc::Page(p)) => m.site.pages[j] = *p,
+                (Slot::Author(j), Doc::Author(a)) => m.site.authors[j] = *a,
+                (Slot::Unpublished(j), Doc::Skipped(u)) => m.unpublished[j] = u,
+                // The slot was found from the document kind above, so this cannot happen;
+                // if it did, the next build would start over.
+                _ => {
+                    self.dirty = true;
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some(count))
+    }
+
+    /// The full way: configuration (when changed), load, parse with memory, index, templates.
+    fn full(&mut self, changes: &Changes) -> Result<(), Diagnostics> {
+        let publish = self.publish();
+        let keep = self
+            .model
+            .take()
+            .filter(|_| !(self.dirty || changes.all || changes.config));
+        let config = match &keep {
+            Some(m) => Config::clone(&m.config),
+            None => configure(&self.root, self.origin.as_deref())?,
+        };
+        let theme =
+            Theme::resolve(&self.root, &config.theme).map_err(|d| Diagnostics::from(vec![d]))?;
+        let loaded = load::load(&self.root, &theme);
+        let (mut parsed, _) = self.parse.parse(&loaded.files, &config, publish);
+        let parse_diags = std::mem::take(&mut parsed.diags).into_vec();
+        let unpublished = parsed.unpublished.clone();
+        let config_hash = deps::hash_serialized(&config);
+        let config = Arc::new(config);
+        let (site, index_diags) = index::index(config.clone(), parsed, loaded.static_files);
+        let load_diags = loaded.diags.into_vec();
+        let index_diags = index_diags.into_vec();
+        let templates = match keep {
+            Some(m) if !changes.templates => Ok((m.templates, m.templates_fp)),
+            _ => Templates::load(&theme, &config).map(|t| {
+                let fp = *t.fingerprint().as_bytes();
+                (t, fp)
+            }),
+        };
+        let (templates, templates_fp) = match templates {
+            Ok(t) => t,
+            Err(ds) => {
+                let mut d = Diagnostics::new();
+                d.extend(load_diags);
+                d.extend(parse_diags);
+                d.extend(index_diags);
+                d.extend(ds);
+                d.sort();
+                return Err(d);
+            }
+        };
+        let disk_outputs = disk_outputs(&site);
+        let model = Model {
+            file_index: loaded
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.source.clone(), i))
+                .collect(),
+            known_dirs: known_dirs(&self.root, &loaded.files, &disk_outputs),
+            disk_outputs,
+            files: loaded.files,
+            load_diags,
+            parse_diags,
+            index_diags,
+            post_index: site
+                .posts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.source.clone(), i))
+                .collect(),
+            site,
+            unpublished,
+            config,
+            config_hash,
+            theme,
+            templates,
+            templates_fp,
+        };
+        let diags = model.diagnostics();
+        self.model = Some(model);
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(())
+    }
+
+    /// Renders the jobs whose fingerprint changed and swaps in the new output.
+    fn finish(&mut self, way: Way) -> Result<Report, Diagnostics> {
+        let Some(m) = self.model.as_ref() else {
+            return Err(Diagnostics::new());
+        };
+        let (jobs, files, rendered) =
+            render(m, &self.parse, &mut self.cards, &self.jobs, &self.files).map_err(|mut e| {
+                e.extend(
+                    m.diagnostics()
+                        .into_vec()
+                        .into_iter()
+                        .filter(|d| !d.is_error()),
+                );
+                e.sort();
+                e
+            })?;
+        let mut changed: Vec<String> = files
+            .iter()
+            .filter(|(p, d)| self.files.get(*p) != Some(*d))
+            .map(|(p, _)| p.clone())
+            .collect();
+        let mut removed: Vec<String> = self
+            .files
+            .keys()
+            .filter(|p| !files.contains_key(*p))
+            .cloned()
+            .collect();
+        changed.sort();
+        removed.sort();
+        let total = jobs.len();
+        self.jobs = jobs;
+        self.files = Arc::new(files);
+        Ok(self.report(way, rendered, total, changed, removed))
+    }
+}
+
+/// Disk files the site copies (static files, bundle assets) → their output paths.
+fn disk_outputs(site: &Site) -> HashMap<PathBuf, Vec<String>> {
+    let mut out: HashMap<PathBuf, Vec<String>> = HashMap::new();
+    for sf in &site.static_files {
+        if let StaticSource::Disk(p) = &sf.from {
+            out.entry(p.clone()).or_default().push(sf.to.clone());
+        }
+    }
+    for post in &site.posts {
+        for a in &post.assets {
+            out.entry(a.from.clone()).or_default().push(format!(
+                "{}{}",
+                post.path.trim_start_matches('/'),
+                a.name
+            ));
+        }
+    }
+    out
+}
+
+/// Every folder under `root` holding a known file, with its ancestors below the root.
+fn known_dirs(
+    root: &Path,
+    files: &[SourceFile],
+    disk: &HashMap<PathBuf, Vec<String>>,
+) -> HashSet<PathBuf> {
+    let mut out = HashSet::new();
+    let paths = files
+        .iter()
+        .map(|f| root.join(&f.source))
+        .chain(disk.keys().cloned());
+    for mut p in paths {
+        while p.pop() && p.starts_with(root) && p != root {
+            if !out.insert(p.clone()) {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The render step: cards (reused by card key), fingerprints, the jobs whose fingerprint
+/// changed rendered, the others' files kept. Returns the new job table, file map and the
+/// number of jobs rendered.
+#[allow(clippy::type_complexity)]
+fn render(
+    m: &Model,
+    parse: &ParseCache,
+    cards_memo: &mut HashMap<String, (Key, Value)>,
+    old_jobs: &HashMap<JobKey, JobOut>,
+    old_files: &HashMap<String, OutData>,
+) -> Result<(HashMap<JobKey, JobOut>, HashMap<String, OutData>, usize), Diagnostics> {
+    let site = &m.site;
+    let shared = Shared::new(site);
+    let author_refs: Vec<Key> = shared.authors.iter().map(deps::hash_value).collect();
+    let terms: Vec<Key> = shared.terms.iter().map(deps::hash_value).collect();
+    // A published document always has a content key; were one missing, a key that never
+    // repeats would make its pages render every time.
+    let missing = |source: &str| -> Key {
+        *blake3::hash(format!("missing {source} {:?}", Instant::now()).as_bytes()).as_bytes()
+    };
+    let content: Vec<Key> = site
+        .posts
+        .iter()
+        .map(|p| parse.key(&p.source).unwrap_or_else(|| missing(&p.source)))
+        .collect();
+    let card_keys: Vec<Key> = site
+        .posts
+        .par_iter()
+        .zip(content.par_iter())
+        .map(|(p, c)| {
+            let a: Vec<&Key> = p.authors.iter().map(|&a| &author_refs[a]).collect();
+            let t: Vec<&Key> = p.tag_ids.iter().map(|&t| &terms[t]).collect();
+            deps::card_key(c, &a, &t)
+        })
+        .collect();
+    let cards: Vec<Value> = site
+        .posts
+        .par_iter()
+        .zip(card_keys.par_iter())
+        .map(|(p, k)| match cards_memo.get(&p.source) {
+            Some((old, card)) if old == k => card.clone(),
+            _ => Value::from(values::post_card(&site.config, &shared, p)),
+        })
+        .collect();
+    cards_memo.clear();
+    for ((p, k), c) in site.posts.iter().zip(&card_keys).zip(&cards) {
+        cards_memo.insert(p.source.clone(), (*k, c.clone()));
+    }
+    let pages: Vec<Key> = site
+        .pages
+        .iter()
+        .map(|p| parse.key(&p.source).unwrap_or_else(|| missing(&p.source)))
+        .collect();
+    let renderer = Renderer::with_cards(site, &m.templates, shared, cards)?;
+    let jobs = renderer.jobs();
+    let atoms = Atoms::new(
+        &renderer,
+        &m.templates_fp,
+        &m.config_hash,
+        content,
+        card_keys,
+        pages,
+    );
+    let fps = atoms.all(site, &jobs);
+    let keys: Vec<JobKey> = jobs.iter().map(|j| deps::key_of(site, j)).collect();
+    let todo: Vec<usize> = (0..jobs.len())
+        .filter(|&i| fps[i].is_none() || old_jobs.get(&keys[i]).is_none_or(|o| o.fp != fps[i]))
+        .collect();
+    let results: Vec<Result<Vec<RenderedFile>, Box<Diagnostic>>> = todo
+        .par_iter()
+        .map(|&i| renderer.render(&jobs[i]).map_err(Box::new))
+        .collect();
+    let mut errors = Diagnostics::new();
+    let mut fresh: HashMap<usize, Vec<RenderedFile>> = HashMap::with_capacity(todo.len());
+    for (&i, r) in todo.iter().zip(results) {
+        match r {
+            Ok(files) => {
+                fresh.insert(i, files);
+            }
+            Err(d) => errors.push(*d),
+        }
+    }
+    if errors.has_errors() {
+        return Err(errors);
+    }
+    let rendered = todo.len();
+    // Assemble in job order, so a path two jobs produce ends as the later job's, as in a
+    // clean build's list.
+    let mut new_jobs = HashMap::with_capacity(jobs.len());
+    let mut files: HashMap<String, OutData> = HashMap::with_capacity(old_files.len() + 16);
+    for (i, (key, fp)) in keys.into_iter().zip(fps).enumerate() {
+        let paths = match fresh.remove(&i) {
+            Some(rendered) => rendered
+                .into_iter()
+                .map(|f| {
+                    files.insert(f.path.clone(), f.data.into());
+                    f.path
+                })
+                .collect(),
+            None => {
+                // Not rendered: the job's fingerprint is unchanged, so it was in the last build.
+                let paths = old_jobs
+                    .get(&key)
+                    .map(|o| o.paths.clone())
+                    .unwrap_or_default();
+                for p in &paths {
+                    if let Some(d) = old_files.get(p) {
+                        files.insert(p.clone(), d.clone());
+                    }
+                }
+                paths
+            }
+        };
+        new_jobs.insert(key, JobOut { fp, paths });
+    }
+    Ok((new_jobs, files, rendered))
+}

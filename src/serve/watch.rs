@@ -1,0 +1,249 @@
+//! The file watcher of `serve`: notify + notify-debouncer-full on the site's sources →
+//! batches of raw events → [`Changes`] (via [`classify`]).
+//!
+//! Watched: the site root itself, not recursively (for `site.toml`, which editors replace by
+//! renaming a new file over it, and for the source folders appearing or vanishing), and
+//! `content/`, `templates/`, `themes/` and `static/` recursively. Nothing else under the root
+//! is watched, so the output folder, caches and logs never trigger a build. Editor temp, lock
+//! and backup files (see `load::is_ignored_name`) and reads (`open`/`close` without writing)
+//! are dropped. `--poll` swaps the native watcher for polling (network and container file
+//! systems); the classification is the same.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use notify::event::{AccessKind, AccessMode};
+use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{
+    DebounceEventResult, Debouncer, NoCache, RecommendedCache, new_debouncer_opt,
+};
+
+use crate::pipeline::load;
+use crate::serve::incremental::Changes;
+
+/// Source folders watched recursively, relative to the root.
+pub const SOURCE_DIRS: [&str; 4] = ["content", "templates", "themes", "static"];
+
+/// How long a path must be quiet before its events are delivered.
+pub const DEBOUNCE: Duration = Duration::from_millis(10);
+/// How often the debouncer looks for quiet paths.
+pub const TICK: Duration = Duration::from_millis(2);
+/// Polling interval with `--poll`.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(400);
+
+enum Inner {
+    Native(Debouncer<RecommendedWatcher, RecommendedCache>),
+    Poll(Debouncer<PollWatcher, NoCache>),
+}
+
+impl Inner {
+    fn watch(&mut self, p: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        match self {
+            Inner::Native(d) => d.watch(p, mode),
+            Inner::Poll(d) => d.watch(p, mode),
+        }
+    }
+    fn unwatch(&mut self, p: &Path) -> notify::Result<()> {
+        match self {
+            Inner::Native(d) => d.unwatch(p),
+            Inner::Poll(d) => d.unwatch(p),
+        }
+    }
+}
+
+/// A running watcher; events go to the channel given to [`Watcher::start`] until it is
+/// dropped.
+pub struct Watcher {
+    inner: Inner,
+    root: PathBuf,
+    watched: BTreeSet<PathBuf>,
+}
+
+impl Watcher {
+    /// Starts watching the site at `root` (absolute). Batches of debounced events are sent to
+    /// `tx`. Fails with the watcher's message (e.g. the inotify watch limit).
+    pub fn start(
+        root: &Path,
+        poll: bool,
+        tx: Sender<DebounceEventResult>,
+    ) -> Result<Watcher, String> {
+        let inner = if poll {
+            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+            Inner::Poll(
+                new_debouncer_opt(DEBOUNCE, Some(TICK), tx, NoCache, config)
+                    .map_err(|e| e.to_string())?,
+            )
+        } else {
+            Inner::Native(
+                new_debouncer_opt(
+                    DEBOUNCE,
+                    Some(TICK),
+                    tx,
+                    RecommendedCache::new(),
+                    notify::Config::default(),
+                )
+                .map_err(|e| e.to_string())?,
+            )
+        };
+        let mut w = Watcher {
+            inner,
+            root: root.to_path_buf(),
+            watched: BTreeSet::new(),
+        };
+        w.inner
+            .watch(root, RecursiveMode::NonRecursive)
+            .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+        w.refresh(&[])?;
+        Ok(w)
+    }
+
+    /// Watches the source folders that exist and are not watched yet, forgets those that
+    /// vanished, and watches anew the folders in `renewed` (replaced since they were
+    /// watched). Fails when a folder cannot be watched.
+    pub fn refresh(&mut self, renewed: &[PathBuf]) -> Result<(), String> {
+        for name in SOURCE_DIRS {
+            let dir = self.root.join(name);
+            let exists = dir.is_dir();
+            let known = self.watched.contains(&dir);
+            if known && (!exists || renewed.contains(&dir)) {
+                // The folder (and so its watch) is gone or was replaced.
+                let _ = self.inner.unwatch(&dir);
+                self.watched.remove(&dir);
+            }
+            if exists && !self.watched.contains(&dir) {
+                self.inner
+                    .watch(&dir, RecursiveMode::Recursive)
+                    .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+                self.watched.insert(dir);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `true` for events that cannot mean a change: reads (`open`, `close` without writing).
+fn is_read(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::Access(a) if !matches!(a, AccessKind::Close(AccessMode::Write)))
+}
+
+/// The source folders (absolute) that a change set says were created, removed or replaced.
+pub fn replaced_dirs(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter(|p| SOURCE_DIRS.iter().any(|d| **p == root.join(d)))
+        .cloned()
+        .collect()
+}
+
+/// Turns raw events into a change set for the site at `root` using theme `theme`. Paths
+/// under `private` folders (output, cache) and editor artefacts are dropped; a lost-events
+/// notice, the root itself or a source folder itself means [`Changes::all`].
+pub fn classify(
+    root: &Path,
+    theme: &str,
+    private: &[PathBuf],
+    events: &[notify::Event],
+) -> Changes {
+    let mut c = Changes::default();
+    for e in events {
+        if e.need_rescan() {
+            c.all = true;
+            continue;
+        }
+        if is_read(&e.kind) {
+            continue;
+        }
+        for p in &e.paths {
+            classify_path(root, theme, private, p, &mut c);
+        }
+    }
+    c
+}
+
+/// Adds one changed path to `c` (see [`classify`]).
+pub fn classify_path(root: &Path, theme: &str, private: &[PathBuf], p: &Path, c: &mut Changes) {
+    let Ok(rel) = p.strip_prefix(root) else {
+        return;
+    };
+    if rel.as_os_str().is_empty() {
+        c.all = true;
+        return;
+    }
+    if private.iter().any(|d| p.starts_with(d)) || load::is_ignored_path(rel) {
+        return;
+    }
+    let parts: Vec<&str> = rel.iter().filter_map(|s| s.to_str()).collect();
+    match parts.as_slice() {
+        ["site.toml"] => c.config = true,
+        ["content" | "static" | "templates" | "themes"] => c.all = true,
+        ["content", ..] => {
+            c.content.insert(p.to_path_buf());
+        }
+        ["static", ..] => {
+            c.statics.insert(p.to_path_buf());
+        }
+        ["templates", ..] => c.templates = true,
+        ["themes", name] if *name == theme => c.all = true,
+        ["themes", name, "static", _, ..] if *name == theme => {
+            c.statics.insert(p.to_path_buf());
+        }
+        ["themes", ..] => c.templates = true,
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changes(paths: &[&str]) -> Changes {
+        let root = Path::new("/site");
+        let mut c = Changes::default();
+        for p in paths {
+            classify_path(
+                root,
+                "default",
+                &[root.join("public")],
+                &root.join(p),
+                &mut c,
+            );
+        }
+        c
+    }
+
+    #[test]
+    fn editor_artefacts_and_output_are_dropped() {
+        let c = changes(&[
+            "content/posts/live.md~",
+            "content/posts/.#live.md",
+            "content/posts/#live.md#",
+            "content/posts/live.md___jb_tmp___",
+            "content/posts/.live.md.tmp-4821",
+            "content/posts/4913",
+            ".site.toml.swp-new",
+            "public/index.html",
+            "README.md",
+        ]);
+        assert!(c.is_empty(), "{c:?}");
+    }
+
+    #[test]
+    fn sources_are_sorted_by_kind() {
+        let c = changes(&[
+            "content/posts/a.md",
+            "static/x.css",
+            "themes/default/static/s.css",
+        ]);
+        assert_eq!(c.content.len(), 1);
+        assert_eq!(c.statics.len(), 2);
+        assert!(!c.templates && !c.config && !c.all);
+        assert!(changes(&["site.toml"]).config);
+        assert!(changes(&["templates/post.html"]).templates);
+        assert!(changes(&["themes/default/templates/post.html"]).templates);
+        assert!(changes(&["content"]).all);
+        assert!(changes(&["themes/default"]).all);
+        assert!(changes(&[""]).all);
+    }
+}
