@@ -1,7 +1,24 @@
-//! `smelt serve` (being implemented).
+//! `smelt serve`: builds the site into memory, serves it with live reload (see
+//! [`crate::serve`]) until Ctrl+C.
 
-/// Runs `smelt serve`; returns the exit code.
-pub fn run(_args: crate::cli::ServeArgs) -> u8 {
-    eprintln!("smelt serve: not implemented yet");
-    2
+use crate::cli::ServeArgs;
+use crate::pipeline;
+
+/// Runs `smelt serve`; returns the exit code (0 after Ctrl+C, 2 when it cannot start).
+pub fn run(args: ServeArgs) -> u8 {
+    if args.site.future {
+        eprintln!("note: serve always shows scheduled posts; --future is not needed");
+    }
+    let opts = crate::serve::Options {
+        root: pipeline::root_or_cwd(args.site.root.as_deref()),
+        interface: args.interface,
+        port: args.port,
+        drafts: args.site.drafts,
+        open: args.open,
+        poll: args.poll,
+    };
+    match crate::serve::run(opts) {
+        Ok(()) => 0,
+        Err(e) => super::report_error(&e),
+    }
 }

@@ -225,6 +225,11 @@ impl Builder {
         }
     }
 
+    /// The site folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// The files of the last good build, by output path (`posts/x/index.html`).
     pub fn files(&self) -> Arc<HashMap<String, OutData>> {
         self.files.clone()

@@ -1,7 +1,377 @@
 //! `smelt serve`: the site built into memory, served over HTTP, rebuilt incrementally on
 //! every save and reloaded in the browser.
+//!
+//! Threads: the HTTP server runs on a small tokio runtime; the watcher's debouncer thread
+//! sends batches of events to the build loop thread, which waits for a short quiet spell
+//! (so one save made of several file operations is one build), turns the batch into
+//! [`Changes`], builds with the [`Builder`], publishes the new snapshot and sends one reload
+//! event — none when nothing in the output changed. A failed build keeps the last good site
+//! and shows the error overlay on every page; the server never exits on a content, template
+//! or configuration error.
 
 pub mod deps;
 pub mod incremental;
+pub mod page;
 pub mod parse_cache;
+pub mod server;
 pub mod watch;
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use notify_debouncer_full::DebounceEventResult;
+
+use crate::error::{Diagnostic, Diagnostics, Error};
+use crate::serve::incremental::{Builder, Changes, Report, Way};
+use crate::serve::server::{App, Phase, Reload, Snapshot};
+
+pub use incremental::OutData;
+
+/// How long the build loop waits for more events after a batch before building.
+pub const QUIET: Duration = Duration::from_millis(6);
+
+/// Options of `smelt serve`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Site folder.
+    pub root: PathBuf,
+    /// Interface to bind (`127.0.0.1`, `0.0.0.0`, `::1`…).
+    pub interface: String,
+    /// Port (0 picks a free one).
+    pub port: u16,
+    /// Publish drafts.
+    pub drafts: bool,
+    /// Open the browser once the site is up.
+    pub open: bool,
+    /// Watch by polling.
+    pub poll: bool,
+}
+
+/// The host to write in URLs for a bound address (a wildcard address becomes loopback).
+fn url_host(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) if v4.is_unspecified() => "127.0.0.1".into(),
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) if v6.is_unspecified() => "[::1]".into(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+/// Runs the server until Ctrl+C (or SIGTERM). Fails only on usage problems found before
+/// serving: a missing site folder, an address that cannot be bound.
+pub fn run(opts: Options) -> Result<(), Error> {
+    let root = std::fs::canonicalize(&opts.root)
+        .map_err(|e| Error::Usage(format!("cannot serve {}: {e}", opts.root.display())))?;
+    if !root.is_dir() {
+        return Err(Error::Usage(format!(
+            "cannot serve {}: not a folder",
+            opts.root.display()
+        )));
+    }
+    let ip: IpAddr = opts.interface.parse().map_err(|_| {
+        Error::Usage(format!(
+            "--interface {:?} is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)",
+            opts.interface
+        ))
+    })?;
+    let listener = std::net::TcpListener::bind(SocketAddr::new(ip, opts.port)).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            "; another program uses it: pick another --port, or --port 0 for any free one"
+        } else {
+            ""
+        };
+        Error::Usage(format!(
+            "cannot listen on {}:{}: {e}{hint}",
+            opts.interface, opts.port
+        ))
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::Usage(format!("cannot listen: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Usage(format!("cannot listen: {e}")))?;
+    let origin = format!("http://{}:{}", url_host(addr.ip()), addr.port());
+
+    let mut builder = Builder::new(root.clone(), Some(origin.clone()), opts.drafts);
+    // The base path is known once site.toml reads; until then the site is served at `/`.
+    let base_path = crate::config::Config::load(&root)
+        .map(|c| c.base_path)
+        .unwrap_or_else(|_| "/".into());
+    let app = App::new(root.clone(), base_path.clone());
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the server: {e}")))?;
+    let tcp = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| Error::Usage(format!("cannot listen: {e}")))?
+    };
+    let router = server::router(app.clone());
+    runtime.spawn(async move {
+        if let Err(e) = axum::serve(tcp, router).await {
+            eprintln!("error: the HTTP server stopped: {e}");
+        }
+    });
+    eprintln!("serving {origin}{base_path} (Ctrl+C to stop)");
+
+    let (tx, rx) = channel::<DebounceEventResult>();
+    let watcher = match watch::Watcher::start(&root, opts.poll, tx.clone()) {
+        Ok(w) => w,
+        Err(e) if !opts.poll => {
+            eprintln!("warning: {e}; watching by polling instead");
+            watch::Watcher::start(&root, true, tx).map_err(Error::Usage)?
+        }
+        Err(e) => return Err(Error::Usage(e)),
+    };
+    let open = opts.open;
+    let loop_app = app.clone();
+    std::thread::Builder::new()
+        .name("smelt-build".into())
+        .spawn(move || build_loop(&mut builder, watcher, &rx, &loop_app, open, &origin))
+        .map_err(|e| Error::Usage(format!("cannot start the build thread: {e}")))?;
+
+    runtime.block_on(shutdown_signal());
+    eprintln!("stopped");
+    runtime.shutdown_background();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Collects one batch of events and every batch that follows within [`QUIET`]; `None` when
+/// the watcher is gone.
+fn next_batch(rx: &Receiver<DebounceEventResult>) -> Option<(Vec<notify::Event>, Vec<String>)> {
+    let mut events = Vec::new();
+    let mut errors = Vec::new();
+    let mut take = |r: DebounceEventResult| match r {
+        Ok(evs) => events.extend(evs.into_iter().map(|e| e.event)),
+        Err(es) => errors.extend(es.into_iter().map(|e| e.to_string())),
+    };
+    take(rx.recv().ok()?);
+    loop {
+        match rx.recv_timeout(QUIET) {
+            Ok(r) => take(r),
+            Err(RecvTimeoutError::Timeout) => break,
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    Some((events, errors))
+}
+
+/// The build loop: first build, then one build per settled batch of changes.
+fn build_loop(
+    builder: &mut Builder,
+    mut watcher: watch::Watcher,
+    rx: &Receiver<DebounceEventResult>,
+    app: &App,
+    open: bool,
+    origin: &str,
+) {
+    let mut out = Console::default();
+    let first = builder.build(&Changes::everything());
+    out.publish(app, builder, first, true);
+    if open {
+        let url = format!("{origin}{}", app.current().base_path);
+        if let Err(e) = open::that_detached(&url) {
+            eprintln!("warning: cannot open a browser at {url}: {e}");
+        }
+    }
+    while let Some((events, errors)) = next_batch(rx) {
+        let root = builder.root().to_path_buf();
+        let theme = builder
+            .config()
+            .map(|c| c.theme.clone())
+            .unwrap_or_else(|| "default".into());
+        let mut changes = watch::classify(&root, &theme, &builder.private_dirs(), &events);
+        if !errors.is_empty() {
+            for e in &errors {
+                eprintln!("warning: file watcher: {e}");
+            }
+            changes.all = true;
+        }
+        let touched: Vec<PathBuf> = events
+            .iter()
+            .flat_map(|e| e.paths.iter().cloned())
+            .collect();
+        let replaced = watch::replaced_dirs(&root, &touched);
+        if (changes.all || !replaced.is_empty())
+            && let Err(e) = watcher.refresh(&replaced)
+        {
+            eprintln!("warning: {e}");
+        }
+        if changes.is_empty() {
+            continue;
+        }
+        let result = builder.build(&changes);
+        out.publish(app, builder, result, false);
+    }
+}
+
+/// What the build loop prints, and what it remembers to print only news.
+#[derive(Default)]
+struct Console {
+    warnings: BTreeSet<String>,
+    failed: bool,
+    good_once: bool,
+    base_path: Option<String>,
+}
+
+impl Console {
+    fn print(&self, d: &Diagnostic) {
+        eprint!("{}", d.render_human(std::io::stderr().is_terminal()));
+    }
+
+    /// Prints warnings not printed before (all of them after a first build).
+    fn news(&mut self, warnings: &Diagnostics) {
+        let now: BTreeSet<String> = warnings.items().iter().map(Diagnostic::short).collect();
+        for d in warnings.items() {
+            if !self.warnings.contains(&d.short()) {
+                self.print(d);
+            }
+        }
+        self.warnings = now;
+    }
+
+    fn publish(
+        &mut self,
+        app: &App,
+        builder: &Builder,
+        result: Result<Report, Diagnostics>,
+        first: bool,
+    ) {
+        let cur = app.current();
+        let base_path = builder
+            .config()
+            .map(|c| c.base_path.clone())
+            .unwrap_or_else(|| cur.base_path.clone());
+        match result {
+            Ok(r) => {
+                self.news(&r.warnings);
+                let recovered = self.failed || !self.good_once;
+                let moved = self.base_path.as_deref().is_some_and(|b| b != base_path);
+                if moved {
+                    eprintln!("the site moved to {base_path} (base_url changed in site.toml)");
+                }
+                self.failed = false;
+                self.good_once = true;
+                self.base_path = Some(base_path.clone());
+                let nothing = r.changed.is_empty() && r.removed.is_empty();
+                if nothing && !recovered && !moved {
+                    return;
+                }
+                let css_only = !nothing
+                    && r.removed.is_empty()
+                    && r.changed.iter().all(|p| p.ends_with(".css"));
+                let reload = if css_only && !recovered && !moved {
+                    Reload::Css(
+                        r.changed
+                            .iter()
+                            .map(|p| format!("{base_path}{p}"))
+                            .collect(),
+                    )
+                } else {
+                    Reload::Page
+                };
+                summary(&r, first, builder.files().len());
+                app.publish(
+                    Snapshot {
+                        generation: 0,
+                        base_path,
+                        files: builder.files(),
+                        overlay: None,
+                        phase: Phase::Ready,
+                    },
+                    Some(reload),
+                );
+            }
+            Err(diags) => {
+                let errors: Vec<Diagnostic> = diags
+                    .items()
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .cloned()
+                    .collect();
+                for d in &errors {
+                    self.print(d);
+                }
+                let n = errors.len();
+                let phase = if self.good_once {
+                    Phase::Ready
+                } else {
+                    Phase::Broken
+                };
+                eprintln!(
+                    "build failed: {n} error{}; {}",
+                    if n == 1 { "" } else { "s" },
+                    if self.good_once {
+                        "serving the last good site with the error shown on every page"
+                    } else {
+                        "serving an error page until the site builds"
+                    }
+                );
+                self.failed = true;
+                let overlay: Arc<str> = Arc::from(page::overlay(&errors, self.good_once));
+                app.publish(
+                    Snapshot {
+                        generation: 0,
+                        base_path: if self.good_once {
+                            cur.base_path.clone()
+                        } else {
+                            base_path
+                        },
+                        files: cur.files.clone(),
+                        overlay: Some(overlay),
+                        phase,
+                    },
+                    Some(Reload::Page),
+                );
+            }
+        }
+    }
+}
+
+fn summary(r: &Report, first: bool, files: usize) {
+    let ms = r.elapsed.as_secs_f64() * 1000.0;
+    if first {
+        eprintln!("built {} posts, {files} files in {ms:.0} ms", r.posts);
+        return;
+    }
+    let how = match r.way {
+        Way::Static => "static files only".to_string(),
+        Way::Fast | Way::Full => format!("{} of {} pages rendered", r.rendered, r.jobs),
+    };
+    let n = r.changed.len() + r.removed.len();
+    eprintln!(
+        "rebuilt in {ms:.1} ms: {n} file{} changed ({how})",
+        if n == 1 { "" } else { "s" }
+    );
+}
