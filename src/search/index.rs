@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
 
-use super::text::{fold, words};
+use super::text::{fold_into, words};
 
 /// A field bonus flag: the stem occurs in the title.
 pub const IN_TITLE: u8 = 1;
@@ -63,47 +63,65 @@ struct Counts {
     flags: u8,
 }
 
-/// A document cut into words: body length in words, and each distinct word's counts, sorted.
-#[derive(Debug, Default)]
-struct Analysed {
-    len: u32,
-    words: Vec<(String, Counts)>,
+/// A document's fields folded into one buffer: the body first (`..body_end`), then each
+/// other field as `(start, end, flag)`.
+struct Folded {
+    text: String,
+    body_end: usize,
+    fields: Vec<(usize, usize, u8)>,
 }
 
-fn analyse(doc: &Doc) -> Analysed {
-    let mut map: HashMap<String, Counts> = HashMap::new();
-    let mut len = 0u32;
-    words(&fold(&doc.body), |w| {
-        len += 1;
-        match map.get_mut(w) {
-            Some(c) => c.tf += 1,
-            None => {
-                map.insert(w.to_string(), Counts { tf: 1, flags: 0 });
-            }
-        }
-    });
-    let mut flag = |text: &str, bit: u8| {
-        words(&fold(text), |w| match map.get_mut(w) {
-            Some(c) => c.flags |= bit,
-            None => {
-                map.insert(w.to_string(), Counts { tf: 0, flags: bit });
-            }
-        })
+fn fold_doc(doc: &Doc) -> Folded {
+    let extra: usize = doc.title.len() + doc.headings.len() + doc.sources.len() + 64;
+    let mut text = String::with_capacity(doc.body.len() + extra);
+    fold_into(&doc.body, &mut text);
+    let body_end = text.len();
+    let mut fields = Vec::new();
+    let mut add = |s: &str, flag: u8| {
+        text.push(' ');
+        let start = text.len();
+        fold_into(s, &mut text);
+        fields.push((start, text.len(), flag));
     };
-    flag(&doc.title, IN_TITLE);
+    add(&doc.title, IN_TITLE);
     for h in &doc.highlights {
-        flag(h, IN_HIGHLIGHTS);
+        add(h, IN_HIGHLIGHTS);
     }
     for t in &doc.tags {
-        flag(t, IN_TAGS);
+        add(t, IN_TAGS);
     }
     for a in &doc.authors {
-        flag(a, IN_AUTHORS);
+        add(a, IN_AUTHORS);
     }
-    flag(&doc.headings, IN_HEADINGS);
-    flag(&doc.sources, IN_SOURCES);
-    let mut words: Vec<(String, Counts)> = map.into_iter().collect();
-    words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    add(&doc.headings, IN_HEADINGS);
+    add(&doc.sources, IN_SOURCES);
+    Folded {
+        text,
+        body_end,
+        fields,
+    }
+}
+
+/// A document cut into words: body length in words, and each distinct word's counts, sorted.
+struct Analysed<'a> {
+    len: u32,
+    words: Vec<(&'a str, Counts)>,
+}
+
+fn analyse(f: &Folded) -> Analysed<'_> {
+    let mut map: HashMap<&str, Counts> = HashMap::with_capacity(512);
+    let mut len = 0u32;
+    words(&f.text[..f.body_end], |w| {
+        len += 1;
+        map.entry(w).or_default().tf += 1;
+    });
+    for &(start, end, flag) in &f.fields {
+        words(&f.text[start..end], |w| {
+            map.entry(w).or_default().flags |= flag
+        });
+    }
+    let mut words: Vec<(&str, Counts)> = map.into_iter().collect();
+    words.sort_unstable_by(|a, b| a.0.cmp(b.0));
     Analysed { len, words }
 }
 
@@ -163,7 +181,8 @@ pub struct Index {
 impl Index {
     /// Indexes `docs` (ids are their positions). Parallel over documents and words.
     pub fn build(docs: &[Doc]) -> Index {
-        let analysed: Vec<Analysed> = docs.par_iter().map(analyse).collect();
+        let folded: Vec<Folded> = docs.par_iter().map(fold_doc).collect();
+        let analysed: Vec<Analysed> = folded.par_iter().map(analyse).collect();
         let total: u64 = analysed.iter().map(|a| u64::from(a.len)).sum();
         let avg_len = if docs.is_empty() {
             1.0
@@ -174,7 +193,7 @@ impl Index {
         let mut seen: HashMap<&str, ()> = HashMap::new();
         for a in &analysed {
             for (w, _) in &a.words {
-                seen.entry(w.as_str()).or_insert(());
+                seen.entry(*w).or_insert(());
             }
         }
         let mut vocab: Vec<&str> = seen.into_keys().collect();
@@ -206,11 +225,7 @@ impl Index {
                 let mut by_stem: Vec<(u32, Counts)> = a
                     .words
                     .iter()
-                    .filter_map(|(w, c)| {
-                        word_id
-                            .get(w.as_str())
-                            .map(|&i| (word_stem[i as usize], *c))
-                    })
+                    .filter_map(|(w, c)| word_id.get(*w).map(|&i| (word_stem[i as usize], *c)))
                     .collect();
                 by_stem.sort_unstable_by_key(|&(s, _)| s);
                 let mut out: Vec<(u32, u8)> = Vec::with_capacity(by_stem.len());

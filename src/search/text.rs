@@ -30,31 +30,46 @@ pub fn is_stop_word(w: &str) -> bool {
 
 /// Folds text for matching: compatibility decomposition (NFKD), lower case, combining marks
 /// removed, and a few letters that do not decompose spelled out (`ß`→`ss`, `æ`→`ae`, `œ`→`oe`,
-/// `ø`→`o`, `ł`→`l`, `đ`/`ð`→`d`, `þ`→`th`, `ı`→`i`). So `Détente` and `detente` fold alike.
-/// ASCII text only has its case lowered.
+/// `ø`→`o`, `ł`→`l`, `đ`/`ð`→`d`, `þ`→`th`, `ı`→`i`, final `ς`→`σ`). So `Détente` and
+/// `detente` fold alike. Works character by character (marks are dropped, so the canonical
+/// reordering of a whole-string NFKD changes nothing), with a fast path for ASCII.
 pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    fold_into(s, &mut out);
+    out
+}
+
+/// [`fold`], appending to `out`.
+pub fn fold_into(s: &str, out: &mut String) {
     if s.is_ascii() {
-        return s.to_ascii_lowercase();
+        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        return;
     }
-    let lowered: String = s.nfkd().collect::<String>().to_lowercase();
-    let mut out = String::with_capacity(lowered.len());
-    for c in lowered.chars() {
-        if unicode_normalization::char::is_combining_mark(c) {
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
             continue;
         }
-        match c {
-            'ß' => out.push_str("ss"),
-            'æ' => out.push_str("ae"),
-            'œ' => out.push_str("oe"),
-            'ø' => out.push('o'),
-            'ł' => out.push('l'),
-            'đ' | 'ð' => out.push('d'),
-            'þ' => out.push_str("th"),
-            'ı' => out.push('i'),
-            _ => out.push(c),
+        for d in std::iter::once(c).nfkd() {
+            for l in d.to_lowercase() {
+                if unicode_normalization::char::is_combining_mark(l) {
+                    continue;
+                }
+                match l {
+                    'ß' => out.push_str("ss"),
+                    'æ' => out.push_str("ae"),
+                    'œ' => out.push_str("oe"),
+                    'ø' => out.push('o'),
+                    'ł' => out.push('l'),
+                    'đ' | 'ð' => out.push('d'),
+                    'þ' => out.push_str("th"),
+                    'ı' => out.push('i'),
+                    'ς' => out.push('σ'),
+                    _ => out.push(l),
+                }
+            }
         }
     }
-    out
 }
 
 fn is_word_char(c: char) -> bool {
@@ -105,7 +120,7 @@ fn is_hex_hash(t: &str) -> bool {
 /// words over [`MAX_WORD_CHARS`], commit-hash-like hex runs and [`STOP_WORDS`]. A token with a
 /// letter prefix before a dotted number (`v12.16.3`) also yields the number (`12.16.3`), so a
 /// version is found with or without its prefix.
-pub fn words(folded: &str, mut f: impl FnMut(&str)) {
+pub fn words<'a>(folded: &'a str, mut f: impl FnMut(&'a str)) {
     for t in tokens(folded) {
         let n = t.chars().count();
         if !(2..=MAX_WORD_CHARS).contains(&n) || is_hex_hash(t) || is_stop_word(t) {
@@ -290,6 +305,8 @@ mod tests {
         assert_eq!(fold("ﬁnance"), "finance");
         assert_eq!(fold("İstanbul"), "istanbul");
         assert_eq!(fold("China"), "china");
+        assert_eq!(fold("ΟΔΥΣΣΕΥΣ"), "οδυσσευσ");
+        assert_eq!(fold("e\u{301}tude"), "etude");
     }
 
     #[test]

@@ -14,7 +14,7 @@
 (function () {
   'use strict';
 
-  var FOLD_LETTERS = { 'ß': 'ss', 'æ': 'ae', 'œ': 'oe', 'ø': 'o', 'ł': 'l', 'đ': 'd', 'ð': 'd', 'þ': 'th', 'ı': 'i' };
+  var FOLD_LETTERS = { 'ß': 'ss', 'æ': 'ae', 'œ': 'oe', 'ø': 'o', 'ł': 'l', 'đ': 'd', 'ð': 'd', 'þ': 'th', 'ı': 'i', 'ς': 'σ' };
   var MAX_WORD_CHARS = 40;
   var PAGE = 8;            // results whose details are fetched at a time
   var MAX_PREFIX_SHARDS = 3; // a short prefix spanning more shards only looks in the first ones
@@ -25,7 +25,7 @@
   function fold(s) {
     if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
     return s.normalize('NFKD').toLowerCase().replace(/\p{M}/gu, '')
-      .replace(/[ßæœøłđðþı]/g, function (c) { return FOLD_LETTERS[c]; });
+      .replace(/[ßæœøłđðþıς]/g, function (c) { return FOLD_LETTERS[c]; });
   }
 
   function charCount(s) { return Array.from(s).length; }
