@@ -85,18 +85,11 @@ pub fn clean_html(html: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Resolves one URL written in a post against the post's permalink. `None` when it is
-/// already absolute (or empty), so the attribute is left untouched.
-fn absolute(base: &Url, raw: &str) -> Option<String> {
-    let v = raw.trim();
-    if v.is_empty() || crate::config::is_absolute_url(v) && !v.starts_with("//") {
-        return None;
-    }
-    base.join(v).ok().map(String::from)
-}
+/// How one URL value is rewritten: `Some(new)` to replace it, `None` to keep it.
+type Resolve = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 /// Resolves a `srcset` list (`a.png 1x, b.png 2x`) candidate by candidate.
-fn absolute_srcset(base: &Url, raw: &str) -> Option<String> {
+fn resolve_srcset(resolve: &Resolve, raw: &str) -> Option<String> {
     let mut changed = false;
     let parts: Vec<String> = raw
         .split(',')
@@ -106,7 +99,7 @@ fn absolute_srcset(base: &Url, raw: &str) -> Option<String> {
                 Some(i) => (&cand[..i], &cand[i..]),
                 None => (cand, ""),
             };
-            match absolute(base, u) {
+            match resolve(u) {
                 Some(a) => {
                     changed = true;
                     format!("{a}{desc}")
@@ -118,26 +111,19 @@ fn absolute_srcset(base: &Url, raw: &str) -> Option<String> {
     changed.then(|| parts.join(", "))
 }
 
-/// Makes every URL in `html` absolute against `permalink` (an absolute URL): relative
-/// (`chart.png`, `../other/`), root-relative (`/sub/posts/x/`, which already carries the
-/// base path) and fragment-only (`#fn-1`) values of `href`, `src`, `srcset`, `poster` and
-/// `cite`. Attribute values are entity-decoded before resolving and re-escaped after.
-///
-/// Returns the input unchanged when the permalink is not a valid URL or the HTML cannot be
-/// rewritten (lol_html only fails on pathological memory limits).
-pub fn absolutize_urls(html: &str, permalink: &str) -> String {
-    let Ok(base) = Url::parse(permalink) else {
-        return html.to_string();
-    };
+/// Applies `resolve` to every `href`, `src`, `srcset` candidate, `poster` and `cite` value
+/// of `html`. Values are entity-decoded before and re-escaped after. On a rewriting failure
+/// (lol_html only fails on pathological memory limits) the input is returned unchanged.
+fn rewrite_urls(html: &str, resolve: std::sync::Arc<Resolve>) -> String {
     let attr_fix = |attr: &'static str, srcset: bool| {
-        let base = base.clone();
+        let resolve = resolve.clone();
         move |el: &mut lol_html::html_content::Element<'_, '_>| {
             if let Some(raw) = el.get_attribute(attr) {
                 let decoded = html_escape::decode_html_entities(&raw);
                 let fixed = if srcset {
-                    absolute_srcset(&base, &decoded)
+                    resolve_srcset(&*resolve, &decoded)
                 } else {
-                    absolute(&base, &decoded)
+                    resolve(decoded.trim())
                 };
                 if let Some(v) = fixed {
                     el.set_attribute(attr, &html_escape::encode_double_quoted_attribute(&v))?;
@@ -167,6 +153,71 @@ pub fn absolutize_urls(html: &str, permalink: &str) -> String {
         },
     )
     .unwrap_or_else(|_| html.to_string())
+}
+
+/// Makes every URL in `html` absolute against `permalink` (an absolute URL): relative
+/// (`chart.png`, `../other/`), root-relative (`/sub/posts/x/`, which already carries the
+/// base path), protocol-relative and fragment-only (`#fn-1`) values of `href`, `src`,
+/// `srcset`, `poster` and `cite`. URLs with a scheme are kept.
+///
+/// Returns the input unchanged when the permalink is not a valid URL.
+pub fn absolutize_urls(html: &str, permalink: &str) -> String {
+    let Ok(base) = Url::parse(permalink) else {
+        return html.to_string();
+    };
+    rewrite_urls(
+        html,
+        std::sync::Arc::new(move |v: &str| {
+            if v.is_empty() || crate::config::is_absolute_url(v) && !v.starts_with("//") {
+                return None;
+            }
+            base.join(v).ok().map(String::from)
+        }),
+    )
+}
+
+/// Resolves the page-relative URLs of `html` (`chart.png`, `../other/`, not `/…`, `#…` or
+/// URLs with a scheme) against `page_path`, a root-relative URL path with the base path
+/// (`/sub/posts/x/`), giving root-relative URLs (`/sub/posts/other/`). For HTML shown away
+/// from its page, such as a post summary on a listing page. Borrows when nothing is
+/// page-relative.
+pub fn rebase_relative_urls<'h>(html: &'h str, page_path: &str) -> Cow<'h, str> {
+    let relative = |v: &str| {
+        !(v.is_empty() || v.starts_with(['/', '#', '?']) || crate::config::is_absolute_url(v))
+    };
+    let has_urls = ["href=", "src=", "srcset=", "poster=", "cite="]
+        .iter()
+        .any(|a| html.contains(a));
+    let Ok(base) = Url::parse("http://site.invalid/").and_then(|u| u.join(page_path)) else {
+        return Cow::Borrowed(html);
+    };
+    if !has_urls {
+        return Cow::Borrowed(html);
+    }
+    let out = rewrite_urls(
+        html,
+        std::sync::Arc::new(move |v: &str| {
+            if !relative(v) {
+                return None;
+            }
+            let u = base.join(v).ok()?;
+            let mut out = u.path().to_string();
+            if let Some(q) = u.query() {
+                out.push('?');
+                out.push_str(q);
+            }
+            if let Some(f) = u.fragment() {
+                out.push('#');
+                out.push_str(f);
+            }
+            Some(out)
+        }),
+    );
+    if out == html {
+        Cow::Borrowed(html)
+    } else {
+        Cow::Owned(out)
+    }
 }
 
 #[cfg(test)]
@@ -214,5 +265,28 @@ mod tests {
         ] {
             assert!(out.contains(want), "missing {want} in {out}");
         }
+    }
+
+    #[test]
+    fn page_relative_urls_are_rebased_and_others_kept() {
+        let html = r##"<p><a href="../second/">a</a> <img src="chart.png" alt=""> <a href="/blog/x/">b</a> <a href="#n">c</a> <a href="https://x.org/">d</a> <a href="data/a.csv?x=1&amp;y=2#t">e</a></p>"##;
+        let out = rebase_relative_urls(html, "/blog/posts/first/");
+        assert_eq!(
+            out,
+            r##"<p><a href="/blog/posts/second/">a</a> <img src="/blog/posts/first/chart.png" alt=""> <a href="/blog/x/">b</a> <a href="#n">c</a> <a href="https://x.org/">d</a> <a href="/blog/posts/first/data/a.csv?x=1&amp;y=2#t">e</a></p>"##
+        );
+        for kept in [
+            "<p>No links here.</p>",
+            "<p><a href=\"/blog/x/\">b</a> <a href=\"#n\">c</a></p>",
+        ] {
+            assert!(matches!(
+                rebase_relative_urls(kept, "/blog/posts/first/"),
+                Cow::Borrowed(_)
+            ));
+        }
+        assert_eq!(
+            rebase_relative_urls("<img src=map.png>", "/blog/posts/first/"),
+            "<img src=\"/blog/posts/first/map.png\">"
+        );
     }
 }

@@ -708,6 +708,13 @@ fn case_022_feed_urls_carry_the_sub_path_once() {
     assert!(page.contains("href=\"/blog/posts/second/\""));
     assert!(page.contains("src=\"/blog/images/map.png\""));
     assert!(b.has("images/map.png") && b.has("files/data.csv") && !b.has("blog"));
+    // The post's summary on listing pages keeps its page-relative link pointing at the post's
+    // sibling, not at a sibling of the listing page.
+    for listing in ["page/2/index.html", "tags/deploy/page/2/index.html"] {
+        let html = b.read(listing);
+        assert!(html.contains("href=\"/blog/posts/second/\""), "{listing}");
+        assert!(!html.contains("href=\"../second/\""), "{listing}");
+    }
     let sitemap = b.read("sitemap.xml");
     assert!(sitemap.contains("<loc>https://example.org/blog/posts/first/</loc>"));
     assert!(!sitemap.contains("/blog/blog/"));
