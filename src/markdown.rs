@@ -735,12 +735,22 @@ impl<'i> Renderer<'i> {
                     depth += 1;
                     let c = closer(tag.to_end());
                     self.open.push(c);
+                    if matches!(tag, Tag::Table(_)) {
+                        // A wide table scrolls inside this box; keyboard users must be able
+                        // to focus it to scroll (WCAG 2.1.1, axe scrollable-region-focusable).
+                        out.push(Out::Ev(Event::Html(
+                            "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Table\">\n".into(),
+                        )));
+                    }
                     out.push(Out::Ev(Event::Start(tag)));
                 }
                 Event::End(end) => {
                     depth = depth.saturating_sub(1);
                     self.open.pop();
                     out.push(Out::Ev(Event::End(end)));
+                    if matches!(end, TagEnd::Table) {
+                        out.push(Out::Ev(Event::Html("</div>\n".into())));
+                    }
                     if top
                         && depth == 0
                         && matches!(end, TagEnd::Paragraph)
@@ -1262,7 +1272,8 @@ mod tests {
     fn smart_punctuation_and_gfm() {
         let b = r("\"Quoted\" -- dash\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~\n\n> [!NOTE]\n> Heads up.\n");
         assert!(b.html.contains("“Quoted”"));
-        assert!(b.html.contains("<table>"));
+        assert!(b.html.contains("<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Table\">\n<table>"), "{}", b.html);
+        assert!(b.html.contains("</table>\n</div>"), "{}", b.html);
         assert!(b.html.contains("aria-label=\"Done\""));
         assert!(b.html.contains("<del>old</del>"));
         assert!(b.html.contains("alert alert-note"));
