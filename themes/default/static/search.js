@@ -142,7 +142,7 @@
         return Promise.all(ids.map(function (i) { return shard(m, i); })).then(function (shards) {
           var scores = new Map();
           var marks = new Set();
-          var any = false;
+          var found = [];
           shards.forEach(function (s) {
             var slots = new Map();
             for (var j = 0; j < s.w.length; j++) {
@@ -154,17 +154,21 @@
               if (!slots.has(slot) || slots.get(slot) < f) slots.set(slot, f);
             }
             slots.forEach(function (f, slot) {
-              any = true;
-              var docs = s.decoded[slot];
-              var weight = idf(docs.size, m.docs) * f;
-              docs.forEach(function (imp, d) {
-                var sc = weight * imp;
-                if (!(scores.get(d) >= sc)) scores.set(d, sc);
-              });
+              found.push({ docs: s.decoded[slot], f: f });
               for (var j2 = 0; j2 < s.w.length; j2++) if (s.s[j2] === slot) marks.add(s.w[j2]);
             });
           });
-          return any ? { scores: scores, marks: marks } : tryPrefix(k + 1);
+          if (!found.length) return tryPrefix(k + 1);
+          // One rarity weight per query word, from its most common match, so a rare completion
+          // ("openssl32") never outranks the word itself ("openssl").
+          var weight = Math.min.apply(null, found.map(function (x) { return idf(x.docs.size, m.docs); }));
+          found.forEach(function (x) {
+            x.docs.forEach(function (imp, d) {
+              var sc = weight * imp * x.f;
+              if (!(scores.get(d) >= sc)) scores.set(d, sc);
+            });
+          });
+          return { scores: scores, marks: marks };
         });
       };
       return tryPrefix(0);
