@@ -904,7 +904,7 @@ pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
     let rest = rest.strip_prefix([' ', 'T', 't']).ok_or("expected a `T` or space after the date")?;
     norm.push('T');
     let rest = rest.trim_start();
-    let (time_part, zone_part) = match rest.find(|c: char| matches!(c, 'Z' | 'z' | '+' | '-' | ' '))
+    let (time_part, zone_part) = match rest.find(['Z', 'z', '+', '-', ' '])
     {
         Some(i) => (&rest[..i], rest[i..].trim_start()),
         None => (rest, ""),

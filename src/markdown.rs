@@ -144,6 +144,12 @@ pub fn render(input: &RenderInput<'_>) -> (Body, Vec<Diagnostic>) {
     (body, diags)
 }
 
+/// Events with their byte ranges in the body.
+type Spanned<'a> = Vec<(Event<'a>, Range<usize>)>;
+
+/// Footnote definitions in source order: lower-cased label and the definition's events.
+type FootnoteDefs<'a> = [(String, Spanned<'a>)];
+
 /// One output item: a pulldown event, or something rendered differently in the page and in
 /// the summary.
 enum Out<'a> {
@@ -378,7 +384,7 @@ impl<'i> Renderer<'i> {
     fn number_footnotes(
         &mut self,
         main: &[(Event<'_>, Range<usize>)],
-        defs: &[(String, Vec<(Event<'_>, Range<usize>)>)],
+        defs: &FootnoteDefs<'_>,
     ) {
         let defined: HashSet<&str> = defs.iter().map(|(l, _)| l.as_str()).collect();
         let mut queue: Vec<String> = Vec::new();
@@ -413,7 +419,7 @@ impl<'i> Renderer<'i> {
     fn reserve_footnote_ids(
         &mut self,
         main: &[(Event<'_>, Range<usize>)],
-        defs: &[(String, Vec<(Event<'_>, Range<usize>)>)],
+        defs: &FootnoteDefs<'_>,
     ) {
         let mut refs: HashMap<usize, usize> = HashMap::new();
         let mut count = |events: &[(Event<'_>, Range<usize>)]| {
@@ -887,10 +893,10 @@ impl<'i> Renderer<'i> {
 
     fn append_footnotes<'a>(
         &mut self,
-        defs: Vec<(String, Vec<(Event<'a>, Range<usize>)>)>,
+        defs: Vec<(String, Spanned<'a>)>,
         out: &mut Vec<Out<'a>>,
     ) {
-        let mut numbered: Vec<(usize, Vec<(Event<'a>, Range<usize>)>)> = Vec::new();
+        let mut numbered: Vec<(usize, Spanned<'a>)> = Vec::new();
         let mut seen = HashSet::new();
         for (label, evs) in defs {
             if let Some(&n) = self.fn_numbers.get(&label)
