@@ -9,3 +9,4 @@ mod feeds;
 mod seo;
 mod serve_incremental;
 mod check;
+mod cases;
