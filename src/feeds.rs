@@ -294,6 +294,8 @@ fn feed_error(path: &str, e: impl std::fmt::Display) -> Diagnostic {
 ///
 /// Errors: a diagnostic naming the feed file if serialisation fails (it does not on valid
 /// UTF-8 input; the error path exists so nothing panics).
+// The signature every render-stage generator shares; `Diagnostic` is the crate-wide error.
+#[allow(clippy::result_large_err)]
 pub fn generate(r: &Renderer<'_>) -> Result<Vec<RenderedFile>, Diagnostic> {
     let site = r.site;
     let c = &site.config;
