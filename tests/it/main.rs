@@ -10,3 +10,4 @@ mod seo;
 mod serve_incremental;
 mod check;
 mod cases;
+mod init_new;
