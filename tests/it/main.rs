@@ -11,3 +11,4 @@ mod serve_incremental;
 mod check;
 mod cases;
 mod init_new;
+mod serve;
