@@ -547,7 +547,7 @@ impl<'i> Renderer<'i> {
                     let id = match id {
                         Some(explicit) => self.unique_id(&explicit),
                         None => {
-                            let s = crate::slug::slugify(&title);
+                            let s = crate::slug::anchor_id(&title);
                             self.unique_id(&s)
                         }
                     };

@@ -55,6 +55,26 @@ pub fn slugify_or(text: &str, fallback_prefix: &str) -> String {
     format!("{fallback_prefix}-{hex}")
 }
 
+/// A heading anchor id the way GitHub (and most Markdown tools) spell it, so links written
+/// against a README or a wiki keep working: lower-cased, every character that is not a
+/// letter, digit, combining mark, `-`, `_` or space removed, each space turned into `-`.
+/// Non-ASCII letters are kept (`Détente` → `détente`). May be empty (callers fall back).
+pub fn anchor_id(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars().flat_map(char::to_lowercase) {
+        if c == ' ' {
+            out.push('-');
+        } else if c.is_alphanumeric()
+            || c == '-'
+            || c == '_'
+            || unicode_normalization::char::is_combining_mark(c)
+        {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `true` when `s` is a valid slug: non-empty, at most [`MAX_SLUG_LEN`] bytes, only
 /// `[a-z0-9-]`, no leading/trailing `-`, and not a reserved device name.
 pub fn is_safe_segment(s: &str) -> bool {
@@ -101,6 +121,15 @@ mod tests {
         assert_eq!(slugify("!!!"), "");
         assert!(slugify_or("!!!", "tag").starts_with("tag-"));
         assert!(slugify(&"word ".repeat(100)).len() <= MAX_SLUG_LEN);
+    }
+
+    #[test]
+    fn anchors_match_github() {
+        assert_eq!(anchor_id("Building Node.js from Source"), "building-nodejs-from-source");
+        assert_eq!(anchor_id("What's New in v1.2?"), "whats-new-in-v12");
+        assert_eq!(anchor_id("Détente & Trade"), "détente--trade");
+        assert_eq!(anchor_id("snake_case -- dashes"), "snake_case----dashes");
+        assert_eq!(anchor_id("😀"), "");
     }
 
     proptest! {
