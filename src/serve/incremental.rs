@@ -86,6 +86,19 @@ pub enum OutData {
     Static(StaticSource),
 }
 
+impl OutData {
+    /// Same content. Files kept from an earlier build share their buffer, so this is cheap
+    /// for them (no byte comparison).
+    pub fn same(&self, other: &OutData) -> bool {
+        match (self, other) {
+            (OutData::Bytes(a), OutData::Bytes(b)) => {
+                (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+            }
+            (a, b) => a == b,
+        }
+    }
+}
+
 impl From<FileData> for OutData {
     fn from(d: FileData) -> Self {
         match d {
@@ -104,6 +117,9 @@ pub enum Way {
     Fast,
     /// Load, parse (with memory) and index.
     Full,
+    /// The files made by code (feeds, sitemap, search index…) of a build whose pages were
+    /// published first (see [`Builder::defer_generated`]).
+    Generated,
 }
 
 /// What a successful build did.
@@ -125,6 +141,20 @@ pub struct Report {
     pub posts: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// The files made by code still have to be made ([`Builder::generate`]); until then
+    /// the ones listed here are from the build before.
+    pub pending: Vec<String>,
+}
+
+/// Which jobs a render pass runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Every job whose fingerprint changed, and the files made by code.
+    All,
+    /// Jobs whose fingerprint changed, without the files made by code.
+    Pages,
+    /// Only the files made by code.
+    Generated,
 }
 
 /// The model of the last build: everything needed to patch it.
@@ -183,6 +213,10 @@ pub struct Builder {
     model: Option<Model>,
     /// The last attempt failed: the model may be half-made.
     dirty: bool,
+    /// Make the files made by code in a second step ([`Builder::generate`]).
+    defer: bool,
+    /// The model changed since the files made by code were made.
+    stale_generated: bool,
     jobs: HashMap<JobKey, JobOut>,
     files: Arc<HashMap<String, OutData>>,
     cards: HashMap<String, (Key, Value)>,
@@ -219,10 +253,36 @@ impl Builder {
             parse: ParseCache::default(),
             model: None,
             dirty: false,
+            defer: false,
+            stale_generated: false,
             jobs: HashMap::new(),
             files: Arc::new(HashMap::new()),
             cards: HashMap::new(),
         }
+    }
+
+    /// Makes [`Builder::build`] leave the files made by code (feeds, sitemap, search index,
+    /// highlighting stylesheet, redirects) for a following [`Builder::generate`], so pages
+    /// can be published as soon as they are rendered. Those files read the whole site and
+    /// are the slow part of a small change on a large site.
+    pub fn defer_generated(&mut self, defer: bool) {
+        self.defer = defer;
+    }
+
+    /// Makes the files made by code after a deferred build; `None` when they are up to
+    /// date. On error the files stay as they were and the next build starts over.
+    pub fn generate(&mut self) -> Option<Result<Report, Diagnostics>> {
+        if !self.stale_generated || self.dirty {
+            return None;
+        }
+        let start = Instant::now();
+        let result = self.finish(Way::Generated, Pass::Generated);
+        self.stale_generated = false;
+        self.dirty = result.is_err();
+        Some(result.map(|mut r| {
+            r.elapsed = start.elapsed();
+            r
+        }))
     }
 
     /// The site folder.
@@ -303,7 +363,7 @@ impl Builder {
                     changed.dedup();
                     return Ok(self.report(Way::Static, 0, self.jobs.len(), changed, Vec::new()));
                 }
-                let mut r = self.finish(Way::Fast)?;
+                let mut r = self.finish(Way::Fast, self.pass())?;
                 r.changed.extend(plan.statics);
                 r.changed.sort();
                 r.changed.dedup();
@@ -311,7 +371,11 @@ impl Builder {
             }
         }
         self.full(changes)?;
-        self.finish(Way::Full)
+        self.finish(Way::Full, self.pass())
+    }
+
+    fn pass(&self) -> Pass {
+        if self.defer { Pass::Pages } else { Pass::All }
     }
 
     fn report(
@@ -335,6 +399,7 @@ impl Builder {
                 .unwrap_or_default(),
             posts: self.model.as_ref().map(|m| m.site.posts.len()).unwrap_or(0),
             elapsed: Duration::ZERO,
+            pending: Vec::new(),
         }
     }
 
@@ -574,25 +639,32 @@ impl Builder {
         Ok(())
     }
 
-    /// Renders the jobs whose fingerprint changed and swaps in the new output.
-    fn finish(&mut self, way: Way) -> Result<Report, Diagnostics> {
+    /// Renders the jobs of `pass` whose fingerprint changed and swaps in the new output.
+    fn finish(&mut self, way: Way, pass: Pass) -> Result<Report, Diagnostics> {
         let Some(m) = self.model.as_ref() else {
             return Err(Diagnostics::new());
         };
-        let (jobs, files, rendered) =
-            render(m, &self.parse, &mut self.cards, &self.jobs, &self.files).map_err(|mut e| {
-                e.extend(
-                    m.diagnostics()
-                        .into_vec()
-                        .into_iter()
-                        .filter(|d| !d.is_error()),
-                );
-                e.sort();
-                e
-            })?;
+        let (jobs, files, rendered, generated) = render(
+            m,
+            &self.parse,
+            &mut self.cards,
+            &self.jobs,
+            &self.files,
+            pass,
+        )
+        .map_err(|mut e| {
+            e.extend(
+                m.diagnostics()
+                    .into_vec()
+                    .into_iter()
+                    .filter(|d| !d.is_error()),
+            );
+            e.sort();
+            e
+        })?;
         let mut changed: Vec<String> = files
             .iter()
-            .filter(|(p, d)| self.files.get(*p) != Some(*d))
+            .filter(|(p, d)| self.files.get(*p).is_none_or(|old| !old.same(d)))
             .map(|(p, _)| p.clone())
             .collect();
         let mut removed: Vec<String> = self
@@ -606,7 +678,10 @@ impl Builder {
         let total = jobs.len();
         self.jobs = jobs;
         self.files = Arc::new(files);
-        Ok(self.report(way, rendered, total, changed, removed))
+        self.stale_generated = generated.is_some();
+        let mut r = self.report(way, rendered, total, changed, removed);
+        r.pending = generated.unwrap_or_default();
+        Ok(r)
     }
 }
 
@@ -651,17 +726,25 @@ fn known_dirs(
     out
 }
 
-/// The render step: cards (reused by card key), fingerprints, the jobs whose fingerprint
-/// changed rendered, the others' files kept. Returns the new job table, file map and the
-/// number of jobs rendered.
-#[allow(clippy::type_complexity)]
+/// What a render pass returns: the new job table and file map, the number of jobs rendered,
+/// and, when the pass left files made by code as they were, their output paths.
+type Rendered = (
+    HashMap<JobKey, JobOut>,
+    HashMap<String, OutData>,
+    usize,
+    Option<Vec<String>>,
+);
+
+/// The render step: cards (reused by card key), fingerprints, the jobs of `pass` whose
+/// fingerprint changed rendered, the others' files kept.
 fn render(
     m: &Model,
     parse: &ParseCache,
     cards_memo: &mut HashMap<String, (Key, Value)>,
     old_jobs: &HashMap<JobKey, JobOut>,
     old_files: &HashMap<String, OutData>,
-) -> Result<(HashMap<JobKey, JobOut>, HashMap<String, OutData>, usize), Diagnostics> {
+    pass: Pass,
+) -> Result<Rendered, Diagnostics> {
     let site = &m.site;
     let shared = Shared::new(site);
     let author_refs: Vec<Key> = shared.authors.iter().map(deps::hash_value).collect();
@@ -717,7 +800,12 @@ fn render(
     let fps = atoms.all(site, &jobs);
     let keys: Vec<JobKey> = jobs.iter().map(|j| deps::key_of(site, j)).collect();
     let todo: Vec<usize> = (0..jobs.len())
-        .filter(|&i| fps[i].is_none() || old_jobs.get(&keys[i]).is_none_or(|o| o.fp != fps[i]))
+        .filter(|&i| match (pass, fps[i]) {
+            (Pass::All, None) => true,
+            (Pass::Pages, None) => !old_jobs.contains_key(&keys[i]),
+            (Pass::Generated, fp) => fp.is_none(),
+            (Pass::All | Pass::Pages, fp) => old_jobs.get(&keys[i]).is_none_or(|o| o.fp != fp),
+        })
         .collect();
     let results: Vec<Result<Vec<RenderedFile>, Box<Diagnostic>>> = todo
         .par_iter()
@@ -741,6 +829,7 @@ fn render(
     // clean build's list.
     let mut new_jobs = HashMap::with_capacity(jobs.len());
     let mut files: HashMap<String, OutData> = HashMap::with_capacity(old_files.len() + 16);
+    let mut left: Option<Vec<String>> = None;
     for (i, (key, fp)) in keys.into_iter().zip(fps).enumerate() {
         let paths = match fresh.remove(&i) {
             Some(rendered) => rendered
@@ -751,7 +840,8 @@ fn render(
                 })
                 .collect(),
             None => {
-                // Not rendered: the job's fingerprint is unchanged, so it was in the last build.
+                // Not rendered: the job's fingerprint is unchanged (or, for a file made by
+                // code, it was left for a later pass), so it was in the last build.
                 let paths = old_jobs
                     .get(&key)
                     .map(|o| o.paths.clone())
@@ -761,10 +851,14 @@ fn render(
                         files.insert(p.clone(), d.clone());
                     }
                 }
+                if fp.is_none() {
+                    left.get_or_insert_with(Vec::new)
+                        .extend(paths.iter().cloned());
+                }
                 paths
             }
         };
         new_jobs.insert(key, JobOut { fp, paths });
     }
-    Ok((new_jobs, files, rendered))
+    Ok((new_jobs, files, rendered, left))
 }

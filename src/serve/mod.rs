@@ -16,7 +16,7 @@ pub mod parse_cache;
 pub mod server;
 pub mod watch;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -197,8 +197,8 @@ fn build_loop(
     origin: &str,
 ) {
     let mut out = Console::default();
-    let first = builder.build(&Changes::everything());
-    out.publish(app, builder, first, true);
+    builder.defer_generated(true);
+    out.rebuild(app, builder, &Changes::everything(), true);
     if open {
         let url = format!("{origin}{}", app.current().base_path);
         if let Err(e) = open::that_detached(&url) {
@@ -231,8 +231,7 @@ fn build_loop(
         if changes.is_empty() {
             continue;
         }
-        let result = builder.build(&changes);
-        out.publish(app, builder, result, false);
+        out.rebuild(app, builder, &changes, false);
     }
 }
 
@@ -261,117 +260,189 @@ impl Console {
         self.warnings = now;
     }
 
-    fn publish(
+    /// One build: pages first (published with a reload event as soon as they are rendered),
+    /// then the files made by code (requests for them wait meanwhile), then one summary line.
+    fn rebuild(&mut self, app: &App, builder: &mut Builder, changes: &Changes, first: bool) {
+        let report = match builder.build(changes) {
+            Ok(r) => r,
+            Err(diags) => return self.failed(app, builder, &diags),
+        };
+        let pending = (!report.pending.is_empty()).then(|| {
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            let paths: HashSet<String> = report.pending.iter().cloned().collect();
+            (tx, Arc::new(server::Pending::new(paths, rx)))
+        });
+        let shown = self.pages(
+            app,
+            builder,
+            &report,
+            pending.as_ref().map(|(_, p)| p.clone()),
+        );
+        let mut generated = None;
+        if let Some((tx, _)) = pending {
+            match builder.generate() {
+                Some(Ok(g)) => {
+                    let cur = app.current();
+                    app.publish(
+                        Snapshot {
+                            files: builder.files(),
+                            pending: None,
+                            ..Snapshot::clone(&cur)
+                        },
+                        None,
+                    );
+                    generated = Some(g);
+                }
+                Some(Err(diags)) => self.failed(app, builder, &diags),
+                None => {}
+            }
+            // Wakes the requests that waited for these files.
+            let _ = tx.send(true);
+        }
+        if shown
+            || generated
+                .as_ref()
+                .is_some_and(|g| !g.changed.is_empty() || !g.removed.is_empty())
+        {
+            summary(&report, generated.as_ref(), first, builder.files().len());
+        }
+    }
+
+    /// Publishes the pages of a good build; returns `false` when nothing changed (nothing
+    /// published, nothing printed).
+    fn pages(
         &mut self,
         app: &App,
         builder: &Builder,
-        result: Result<Report, Diagnostics>,
-        first: bool,
-    ) {
+        r: &Report,
+        pending: Option<Arc<server::Pending>>,
+    ) -> bool {
         let cur = app.current();
         let base_path = builder
             .config()
             .map(|c| c.base_path.clone())
             .unwrap_or_else(|| cur.base_path.clone());
-        match result {
-            Ok(r) => {
-                self.news(&r.warnings);
-                let recovered = self.failed || !self.good_once;
-                let moved = self.base_path.as_deref().is_some_and(|b| b != base_path);
-                if moved {
-                    eprintln!("the site moved to {base_path} (base_url changed in site.toml)");
-                }
-                self.failed = false;
-                self.good_once = true;
-                self.base_path = Some(base_path.clone());
-                let nothing = r.changed.is_empty() && r.removed.is_empty();
-                if nothing && !recovered && !moved {
-                    return;
-                }
-                let css_only = !nothing
-                    && r.removed.is_empty()
-                    && r.changed.iter().all(|p| p.ends_with(".css"));
-                let reload = if css_only && !recovered && !moved {
-                    Reload::Css(
-                        r.changed
-                            .iter()
-                            .map(|p| format!("{base_path}{p}"))
-                            .collect(),
-                    )
-                } else {
-                    Reload::Page
-                };
-                summary(&r, first, builder.files().len());
-                app.publish(
-                    Snapshot {
-                        generation: 0,
-                        base_path,
-                        files: builder.files(),
-                        overlay: None,
-                        phase: Phase::Ready,
-                    },
-                    Some(reload),
-                );
-            }
-            Err(diags) => {
-                let errors: Vec<Diagnostic> = diags
-                    .items()
+        self.news(&r.warnings);
+        let recovered = self.failed || !self.good_once;
+        let moved = self.base_path.as_deref().is_some_and(|b| b != base_path);
+        if moved {
+            eprintln!("the site moved to {base_path} (base_url changed in site.toml)");
+        }
+        self.failed = false;
+        self.good_once = true;
+        self.base_path = Some(base_path.clone());
+        let nothing = r.changed.is_empty() && r.removed.is_empty();
+        if nothing && !recovered && !moved && pending.is_none() {
+            return false;
+        }
+        let css_only =
+            !nothing && r.removed.is_empty() && r.changed.iter().all(|p| p.ends_with(".css"));
+        let reload = if nothing && !recovered && !moved {
+            None
+        } else if css_only && !recovered && !moved {
+            Some(Reload::Css(
+                r.changed
                     .iter()
-                    .filter(|d| d.is_error())
-                    .cloned()
-                    .collect();
-                for d in &errors {
-                    self.print(d);
-                }
-                let n = errors.len();
-                let phase = if self.good_once {
+                    .map(|p| format!("{base_path}{p}"))
+                    .collect(),
+            ))
+        } else {
+            Some(Reload::Page)
+        };
+        app.publish(
+            Snapshot {
+                generation: 0,
+                base_path,
+                files: builder.files(),
+                overlay: None,
+                phase: Phase::Ready,
+                pending,
+            },
+            reload,
+        );
+        true
+    }
+
+    /// Prints the errors of a failed build and publishes the overlay (or the error page when
+    /// no build succeeded yet).
+    fn failed(&mut self, app: &App, builder: &Builder, diags: &Diagnostics) {
+        let cur = app.current();
+        let errors: Vec<Diagnostic> = diags
+            .items()
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        for d in &errors {
+            self.print(d);
+        }
+        let n = errors.len();
+        eprintln!(
+            "build failed: {n} error{}; {}",
+            if n == 1 { "" } else { "s" },
+            if self.good_once {
+                "serving the last good site with the error shown on every page"
+            } else {
+                "serving an error page until the site builds"
+            }
+        );
+        self.failed = true;
+        let base_path = if self.good_once {
+            cur.base_path.clone()
+        } else {
+            builder
+                .config()
+                .map(|c| c.base_path.clone())
+                .unwrap_or_else(|| cur.base_path.clone())
+        };
+        app.publish(
+            Snapshot {
+                generation: 0,
+                base_path,
+                files: cur.files.clone(),
+                overlay: Some(Arc::from(page::overlay(&errors, self.good_once))),
+                phase: if self.good_once {
                     Phase::Ready
                 } else {
                     Phase::Broken
-                };
-                eprintln!(
-                    "build failed: {n} error{}; {}",
-                    if n == 1 { "" } else { "s" },
-                    if self.good_once {
-                        "serving the last good site with the error shown on every page"
-                    } else {
-                        "serving an error page until the site builds"
-                    }
-                );
-                self.failed = true;
-                let overlay: Arc<str> = Arc::from(page::overlay(&errors, self.good_once));
-                app.publish(
-                    Snapshot {
-                        generation: 0,
-                        base_path: if self.good_once {
-                            cur.base_path.clone()
-                        } else {
-                            base_path
-                        },
-                        files: cur.files.clone(),
-                        overlay: Some(overlay),
-                        phase,
-                    },
-                    Some(Reload::Page),
-                );
-            }
-        }
+                },
+                pending: None,
+            },
+            Some(Reload::Page),
+        );
     }
 }
 
-fn summary(r: &Report, first: bool, files: usize) {
-    let ms = r.elapsed.as_secs_f64() * 1000.0;
+fn summary(r: &Report, generated: Option<&Report>, first: bool, files: usize) {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let total = r.elapsed + generated.map(|g| g.elapsed).unwrap_or_default();
     if first {
-        eprintln!("built {} posts, {files} files in {ms:.0} ms", r.posts);
+        eprintln!(
+            "built {} posts, {files} files in {:.0} ms",
+            r.posts,
+            ms(total)
+        );
         return;
     }
     let how = match r.way {
         Way::Static => "static files only".to_string(),
-        Way::Fast | Way::Full => format!("{} of {} pages rendered", r.rendered, r.jobs),
+        _ => format!("{} of {} pages rendered", r.rendered, r.jobs),
     };
-    let n = r.changed.len() + r.removed.len();
+    let n = r.changed.len()
+        + r.removed.len()
+        + generated
+            .map(|g| g.changed.len() + g.removed.len())
+            .unwrap_or(0);
+    let extra = match generated {
+        Some(g) => format!(
+            "; feeds, sitemap and search index {:.1} ms more",
+            ms(g.elapsed)
+        ),
+        None => String::new(),
+    };
     eprintln!(
-        "rebuilt in {ms:.1} ms: {n} file{} changed ({how})",
+        "rebuilt in {:.1} ms: {n} file{} changed ({how}){extra}",
+        ms(r.elapsed),
         if n == 1 { "" } else { "s" }
     );
 }

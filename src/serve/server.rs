@@ -10,7 +10,7 @@
 //! listings; a miss serves the site's `404.html` with status 404. HTML gets the live-reload
 //! script and, after a failed build, the error overlay.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -64,6 +64,29 @@ pub struct Snapshot {
     pub overlay: Option<Arc<str>>,
     /// Where the site is.
     pub phase: Phase,
+    /// Files being made after the pages were published (feeds, sitemap, search index).
+    pub pending: Option<Arc<Pending>>,
+}
+
+/// Files made after a build's pages were published: requests for them (or for paths the
+/// site does not have yet) wait until they are made, so nobody sees a stale feed or index.
+#[derive(Debug)]
+pub struct Pending {
+    paths: HashSet<String>,
+    done: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Pending {
+    /// Pending `paths`; `done` turns `true` (or closes) when they are made.
+    pub fn new(paths: HashSet<String>, done: tokio::sync::watch::Receiver<bool>) -> Pending {
+        Pending { paths, done }
+    }
+
+    /// Waits until the files are made (at most two minutes).
+    async fn wait(&self) {
+        let mut rx = self.done.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(120), rx.wait_for(|d| *d)).await;
+    }
 }
 
 /// Shared by the request handlers and the build loop.
@@ -85,6 +108,7 @@ impl App {
                 files: Arc::new(HashMap::new()),
                 overlay: None,
                 phase: Phase::Building,
+                pending: None,
             })),
             events,
             root,
@@ -205,9 +229,23 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return r;
     }
-    let snap = app.current();
-    let base = snap.base_path.as_str();
+    let mut snap = app.current();
     let raw = req.uri().path();
+    if let Some(p) = snap.pending.clone()
+        && let Some(rest) = raw.strip_prefix(snap.base_path.as_str())
+        && let Some(rel) = decode_path(rest)
+    {
+        let key = if rel.is_empty() || rel.ends_with('/') {
+            format!("{rel}index.html")
+        } else {
+            rel
+        };
+        if p.paths.contains(&key) || !snap.files.contains_key(&key) {
+            p.wait().await;
+            snap = app.current();
+        }
+    }
+    let base = snap.base_path.as_str();
     if raw.strip_prefix(base) == Some(page::EVENTS_PATH) {
         return events(&app).into_response();
     }

@@ -38,16 +38,21 @@ struct Session {
     _tmp: tempfile::TempDir,
     root: PathBuf,
     builder: Builder,
+    /// Pages first, files made by code in a second step (as `serve` does).
+    deferred: bool,
 }
 
 impl Session {
-    fn new() -> Session {
+    fn new(deferred: bool) -> Session {
         let tmp = site_copy("serve-site");
         let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let mut builder = Builder::new(root.clone(), None, false);
+        builder.defer_generated(deferred);
         let mut s = Session {
-            builder: Builder::new(root.clone(), None, false),
+            builder,
             root,
             _tmp: tmp,
+            deferred,
         };
         let r = s
             .builder
@@ -72,7 +77,8 @@ impl Session {
         std::fs::write(p, text).unwrap();
     }
 
-    /// Builds after changes to `paths` (relative), classified as the watcher does.
+    /// Builds after changes to `paths` (relative), classified as the watcher does; in
+    /// deferred mode, also makes the files made by code (which must then be pending).
     fn build(&mut self, paths: &[&str]) -> Result<Report, Vec<String>> {
         let mut c = Changes::default();
         for p in paths {
@@ -84,9 +90,26 @@ impl Session {
                 &mut c,
             );
         }
-        self.builder
-            .build(&c)
-            .map_err(|d| d.items().iter().map(|d| d.short()).collect())
+        let shorts =
+            |d: smelt::error::Diagnostics| d.items().iter().map(|d| d.short()).collect::<Vec<_>>();
+        let r = self.builder.build(&c).map_err(shorts)?;
+        if self.deferred && r.rendered > 0 {
+            assert!(!r.pending.is_empty(), "{r:?}");
+            assert!(r.pending.contains(&"sitemap.xml".to_string()));
+            let g = self
+                .builder
+                .generate()
+                .expect("files made by code are pending")
+                .map_err(shorts)?;
+            assert!(g.pending.is_empty());
+            assert!(self.builder.generate().is_none());
+        } else {
+            assert!(
+                r.pending.is_empty() && self.builder.generate().is_none(),
+                "{r:?}"
+            );
+        }
+        Ok(r)
     }
 
     fn same_as_clean(&self, step: &str) {
@@ -132,7 +155,16 @@ impl Warnings for Builder {
 
 #[test]
 fn incremental_builds_equal_clean_builds_over_a_sequence_of_edits() {
-    let mut s = Session::new();
+    sequence(false);
+}
+
+#[test]
+fn deferred_generation_equals_clean_builds_over_a_sequence_of_edits() {
+    sequence(true);
+}
+
+fn sequence(deferred: bool) {
+    let mut s = Session::new(deferred);
     let total = s.builder.files().len();
 
     // 1. Body edit of an older post (not in the sidebar): fast, few pages.
