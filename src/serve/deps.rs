@@ -181,6 +181,8 @@ pub struct Atoms {
     pages: Vec<Key>,
     authors: Vec<Key>,
     terms: Vec<Key>,
+    /// `0..posts.len()`: the items of the home listing.
+    all: Vec<usize>,
 }
 
 /// The card key of a post: its content key and the author and tag values of its card.
@@ -242,6 +244,7 @@ impl Atoms {
             pages,
             authors,
             terms: r.shared.terms.iter().map(hash_value).collect(),
+            all: (0..site.posts.len()).collect(),
         }
     }
 
@@ -255,12 +258,13 @@ impl Atoms {
         }
     }
 
-    /// The fingerprint of `job`, or `None` for jobs that are always run (files made by code).
-    pub fn fingerprint(&self, site: &Site, job: &Job) -> Option<Key> {
+    /// The fingerprint of `job` (whose key is `key`), or `None` for jobs that are always run
+    /// (files made by code).
+    pub fn fingerprint(&self, site: &Site, job: &Job, key: &JobKey) -> Option<Key> {
         let per = site.config.paginate_by;
         let mut h = H::new("job");
-        h.bytes(format!("{:?}", key_of(site, job)).as_bytes())
-            .key(&self.global);
+        put_key(&mut h, key);
+        h.key(&self.global);
         match job {
             Job::Post(i) => {
                 let i = *i;
@@ -283,8 +287,7 @@ impl Atoms {
             }
             Job::Home(n) => {
                 h.key(&self.sidebar);
-                let all: Vec<usize> = (0..site.posts.len()).collect();
-                self.listing(&mut h, &all, *n, per);
+                self.listing(&mut h, &self.all, *n, per);
             }
             Job::Tags => {
                 h.key(&self.sidebar).num(self.terms.len());
@@ -323,8 +326,28 @@ impl Atoms {
         Some(h.done())
     }
 
-    /// Fingerprints of every job, in parallel.
-    pub fn all(&self, site: &Site, jobs: &[Job]) -> Vec<Option<Key>> {
-        jobs.par_iter().map(|j| self.fingerprint(site, j)).collect()
+    /// Fingerprints of every job (`keys[i]` is the key of `jobs[i]`), in parallel.
+    pub fn all(&self, site: &Site, jobs: &[Job], keys: &[JobKey]) -> Vec<Option<Key>> {
+        jobs.par_iter()
+            .zip(keys.par_iter())
+            .map(|(j, k)| self.fingerprint(site, j, k))
+            .collect()
     }
+}
+
+/// Hashes a job key (its kind and identity).
+fn put_key(h: &mut H, key: &JobKey) {
+    match key {
+        JobKey::Post(s) => h.num(0).bytes(s.as_bytes()),
+        JobKey::Page(s) => h.num(1).bytes(s.as_bytes()),
+        JobKey::Home(n) => h.num(2).num(*n),
+        JobKey::Tags => h.num(3),
+        JobKey::Tag(s, n) => h.num(4).bytes(s.as_bytes()).num(*n),
+        JobKey::Authors => h.num(5),
+        JobKey::Author(s, n) => h.num(6).bytes(s.as_bytes()).num(*n),
+        JobKey::NotFound => h.num(7),
+        JobKey::Alias(from, to) => h.num(8).bytes(from.as_bytes()).bytes(to.as_bytes()),
+        JobKey::Static(to) => h.num(9).bytes(to.as_bytes()),
+        JobKey::Generated(g) => h.num(10).bytes(format!("{g:?}").as_bytes()),
+    };
 }

@@ -644,11 +644,11 @@ impl Builder {
         let Some(m) = self.model.as_ref() else {
             return Err(Diagnostics::new());
         };
-        let (jobs, files, rendered, generated) = render(
+        let r = render(
             m,
             &self.parse,
             &mut self.cards,
-            &self.jobs,
+            &mut self.jobs,
             &self.files,
             pass,
         )
@@ -662,26 +662,13 @@ impl Builder {
             e.sort();
             e
         })?;
-        let mut changed: Vec<String> = files
-            .iter()
-            .filter(|(p, d)| self.files.get(*p).is_none_or(|old| !old.same(d)))
-            .map(|(p, _)| p.clone())
-            .collect();
-        let mut removed: Vec<String> = self
-            .files
-            .keys()
-            .filter(|p| !files.contains_key(*p))
-            .cloned()
-            .collect();
-        changed.sort();
-        removed.sort();
-        let total = jobs.len();
-        self.jobs = jobs;
-        self.files = Arc::new(files);
-        self.stale_generated = generated.is_some();
-        let mut r = self.report(way, rendered, total, changed, removed);
-        r.pending = generated.unwrap_or_default();
-        Ok(r)
+        let total = r.jobs.len();
+        self.jobs = r.jobs;
+        self.files = Arc::new(r.files);
+        self.stale_generated = r.left.is_some();
+        let mut report = self.report(way, r.rendered, total, r.changed, r.removed);
+        report.pending = r.left.unwrap_or_default();
+        Ok(report)
     }
 }
 
@@ -726,14 +713,21 @@ fn known_dirs(
     out
 }
 
-/// What a render pass returns: the new job table and file map, the number of jobs rendered,
-/// and, when the pass left files made by code as they were, their output paths.
-type Rendered = (
-    HashMap<JobKey, JobOut>,
-    HashMap<String, OutData>,
-    usize,
-    Option<Vec<String>>,
-);
+/// What a render pass returns.
+struct Rendered {
+    /// The new job table.
+    jobs: HashMap<JobKey, JobOut>,
+    /// The new file map.
+    files: HashMap<String, OutData>,
+    /// Jobs rendered.
+    rendered: usize,
+    /// When the pass left files made by code as they were: their output paths.
+    left: Option<Vec<String>>,
+    /// Output paths added or changed, sorted.
+    changed: Vec<String>,
+    /// Output paths gone, sorted.
+    removed: Vec<String>,
+}
 
 /// The render step: cards (reused by card key), fingerprints, the jobs of `pass` whose
 /// fingerprint changed rendered, the others' files kept.
@@ -741,7 +735,7 @@ fn render(
     m: &Model,
     parse: &ParseCache,
     cards_memo: &mut HashMap<String, (Key, Value)>,
-    old_jobs: &HashMap<JobKey, JobOut>,
+    old_jobs: &mut HashMap<JobKey, JobOut>,
     old_files: &HashMap<String, OutData>,
     pass: Pass,
 ) -> Result<Rendered, Diagnostics> {
@@ -778,9 +772,18 @@ fn render(
             _ => Value::from(values::post_card(&site.config, &shared, p)),
         })
         .collect();
-    cards_memo.clear();
     for ((p, k), c) in site.posts.iter().zip(&card_keys).zip(&cards) {
-        cards_memo.insert(p.source.clone(), (*k, c.clone()));
+        match cards_memo.get_mut(&p.source) {
+            Some(e) if e.0 == *k => {}
+            Some(e) => *e = (*k, c.clone()),
+            None => {
+                cards_memo.insert(p.source.clone(), (*k, c.clone()));
+            }
+        }
+    }
+    if cards_memo.len() > site.posts.len() {
+        let current: HashSet<&str> = site.posts.iter().map(|p| p.source.as_str()).collect();
+        cards_memo.retain(|k, _| current.contains(k.as_str()));
     }
     let pages: Vec<Key> = site
         .pages
@@ -797,8 +800,8 @@ fn render(
         card_keys,
         pages,
     );
-    let fps = atoms.all(site, &jobs);
     let keys: Vec<JobKey> = jobs.iter().map(|j| deps::key_of(site, j)).collect();
+    let fps = atoms.all(site, &jobs, &keys);
     let todo: Vec<usize> = (0..jobs.len())
         .filter(|&i| match (pass, fps[i]) {
             (Pass::All, None) => true,
@@ -826,26 +829,30 @@ fn render(
     }
     let rendered = todo.len();
     // Assemble in job order, so a path two jobs produce ends as the later job's, as in a
-    // clean build's list.
+    // clean build's list. Nothing below fails, so the old job table can be taken apart.
     let mut new_jobs = HashMap::with_capacity(jobs.len());
     let mut files: HashMap<String, OutData> = HashMap::with_capacity(old_files.len() + 16);
     let mut left: Option<Vec<String>> = None;
+    let mut touched: Vec<String> = Vec::new();
+    let mut dropped: Vec<String> = Vec::new();
     for (i, (key, fp)) in keys.into_iter().zip(fps).enumerate() {
+        let old = old_jobs.remove(&key);
         let paths = match fresh.remove(&i) {
-            Some(rendered) => rendered
-                .into_iter()
-                .map(|f| {
-                    files.insert(f.path.clone(), f.data.into());
-                    f.path
-                })
-                .collect(),
+            Some(rendered) => {
+                dropped.extend(old.map(|o| o.paths).unwrap_or_default());
+                rendered
+                    .into_iter()
+                    .map(|f| {
+                        files.insert(f.path.clone(), f.data.into());
+                        touched.push(f.path.clone());
+                        f.path
+                    })
+                    .collect()
+            }
             None => {
                 // Not rendered: the job's fingerprint is unchanged (or, for a file made by
                 // code, it was left for a later pass), so it was in the last build.
-                let paths = old_jobs
-                    .get(&key)
-                    .map(|o| o.paths.clone())
-                    .unwrap_or_default();
+                let paths = old.map(|o| o.paths).unwrap_or_default();
                 for p in &paths {
                     if let Some(d) = old_files.get(p) {
                         files.insert(p.clone(), d.clone());
@@ -860,5 +867,28 @@ fn render(
         };
         new_jobs.insert(key, JobOut { fp, paths });
     }
-    Ok((new_jobs, files, rendered, left))
+    dropped.extend(old_jobs.drain().flat_map(|(_, o)| o.paths));
+    let mut changed: Vec<String> = touched
+        .into_iter()
+        .filter(|p| match (old_files.get(p), files.get(p)) {
+            (Some(a), Some(b)) => !a.same(b),
+            _ => true,
+        })
+        .collect();
+    let mut removed: Vec<String> = dropped
+        .into_iter()
+        .filter(|p| !files.contains_key(p))
+        .collect();
+    changed.sort();
+    changed.dedup();
+    removed.sort();
+    removed.dedup();
+    Ok(Rendered {
+        jobs: new_jobs,
+        files,
+        rendered,
+        left,
+        changed,
+        removed,
+    })
 }
