@@ -464,13 +464,18 @@ fn tag_index_counts_and_author_page_lists_bio_links_and_posts() {
     let b = build_ok("theme");
     let tags = b.read("tags/index.html");
     assert_eq!(
-        texts(&tags, ".tag-cloud a.tag"),
+        texts(&tags, ".topic-grid li"),
         [
             "Energy 2 posts",
-            "Rare Earths 1 post",
             "Supply Chains 2 posts",
+            "Rare Earths 1 post",
             "Trade 1 post"
         ]
+    );
+    // One link per tag, whose text is the tag's name alone (the count sits beside it).
+    assert_eq!(
+        texts(&tags, ".topic-grid a"),
+        ["Energy", "Supply Chains", "Rare Earths", "Trade"]
     );
     let author = b.read("authors/ada/index.html");
     assert_eq!(texts(&author, "h1"), ["Ada Okonjo"]);
