@@ -53,7 +53,10 @@ pub fn format_report(report: &Report, format: Format, color: bool) -> String {
     let mut out = String::new();
     for d in &report.diags {
         match format {
-            Format::Human => out.push_str(&d.render_human(color)),
+            Format::Human => {
+                out.push_str(&d.render_human(color));
+                out.push('\n');
+            }
             Format::Short => {
                 out.push_str(&d.short());
                 out.push('\n');
