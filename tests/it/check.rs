@@ -46,6 +46,13 @@ fn clean_site_reports_nothing_in_every_format() {
         assert!(err.contains("checked 2 posts, 1 page,"), "{err}");
         assert!(err.trim_end().ends_with(": no problems"), "{err}");
     }
+    // `C#` and `C++` (both tags of ports.md) have pages of their own: no tag-collision.
+    let b = crate::support::build_ok("check-clean");
+    assert!(
+        b.has("tags/c-sharp/index.html") && b.has("tags/c-plus-plus/index.html"),
+        "{:?}",
+        b.files()
+    );
 }
 
 /// (fault overlay, rule, severity, path, line, col, message)
