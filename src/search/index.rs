@@ -6,7 +6,8 @@
 //! shard starts); every word maps to exactly one stem; postings list doc ids ascending; a
 //! shard holds the postings of every stem its words map to, so one fetch answers a word.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
+use std::fmt::Write as _;
 
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
@@ -109,7 +110,7 @@ struct Analysed<'a> {
 }
 
 fn analyse(f: &Folded) -> Analysed<'_> {
-    let mut map: HashMap<&str, Counts> = HashMap::with_capacity(512);
+    let mut map: HashMap<&str, Counts> = HashMap::with_capacity_and_hasher(512, Default::default());
     let mut len = 0u32;
     words(&f.text[..f.body_end], |w| {
         len += 1;
@@ -190,7 +191,7 @@ impl Index {
             (total as f32 / docs.len() as f32).max(1.0)
         };
 
-        let mut seen: HashMap<&str, ()> = HashMap::new();
+        let mut seen: HashMap<&str, ()> = HashMap::default();
         for a in &analysed {
             for (w, _) in &a.words {
                 seen.entry(*w).or_insert(());
@@ -201,7 +202,7 @@ impl Index {
 
         let stemmer = Stemmer::create(Algorithm::English);
         let word_stems: Vec<String> = vocab.par_iter().map(|w| stem(&stemmer, w)).collect();
-        let mut stem_ids: HashMap<&str, u32> = HashMap::new();
+        let mut stem_ids: HashMap<&str, u32> = HashMap::default();
         let mut stems: Vec<String> = Vec::new();
         let mut word_stem = Vec::with_capacity(vocab.len());
         for s in &word_stems {
@@ -281,9 +282,8 @@ impl Index {
             }
             let gap = if k == 0 { doc } else { doc - prev };
             prev = doc;
-            s.push_str(&gap.to_string());
-            s.push(',');
-            s.push_str(&imp.to_string());
+            // Writing to a String cannot fail.
+            let _ = write!(s, "{gap},{imp}");
         }
         s.push(']');
         s

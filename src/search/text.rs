@@ -145,7 +145,7 @@ pub fn html_text(html: &str) -> (String, String) {
     let mut text = String::with_capacity(html.len() / 2);
     let mut headings = String::new();
     let mut in_heading = 0usize;
-    let mut skip_until: Option<String> = None;
+    let mut skip_until: Option<&str> = None;
     let mut rest = html;
     while !rest.is_empty() {
         let Some(lt) = rest.find('<') else {
@@ -175,91 +175,85 @@ pub fn html_text(html: &str) -> (String, String) {
         let tag = &tag_src[1..gt];
         rest = &tag_src[gt + 1..];
         let closing = tag.starts_with('/');
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        if let Some(until) = &skip_until {
-            if closing && *until == name {
+        let bare = tag.trim_start_matches('/');
+        let name = &bare[..bare
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(bare.len())];
+        if let Some(until) = skip_until {
+            if closing && until.eq_ignore_ascii_case(name) {
                 skip_until = None;
             }
             continue;
         }
         if !closing {
-            let skip = matches!(name.as_str(), "script" | "style" | "template")
-                || (name == "sup" && tag.contains("footnote-ref"))
-                || (name == "a"
+            let is = |n: &str| name.eq_ignore_ascii_case(n);
+            let skip = is("script")
+                || is("style")
+                || is("template")
+                || (is("sup") && tag.contains("footnote-ref"))
+                || (is("a")
                     && (tag.contains("heading-anchor") || tag.contains("footnote-backref")));
             if skip && !tag.ends_with('/') {
                 skip_until = Some(name);
                 continue;
             }
         }
-        let is_heading =
-            name.len() == 2 && name.starts_with('h') && name.as_bytes()[1].is_ascii_digit();
+        let b = name.as_bytes();
+        let is_heading = b.len() == 2 && b[0].eq_ignore_ascii_case(&b'h') && b[1].is_ascii_digit();
         if is_heading {
             if closing {
                 in_heading = in_heading.saturating_sub(1);
-                headings.push(' ');
+                push_space(&mut headings);
             } else {
                 in_heading += 1;
             }
         }
-        if !is_inline(&name) {
-            text.push(' ');
+        if !is_inline(name) {
+            push_space(&mut text);
         }
     }
-    (collapse(&text), collapse(&headings))
+    trim_end_space(&mut text);
+    trim_end_space(&mut headings);
+    (text, headings)
 }
 
 fn is_inline(name: &str) -> bool {
-    matches!(
-        name,
-        "a" | "abbr"
-            | "b"
-            | "cite"
-            | "code"
-            | "del"
-            | "dfn"
-            | "em"
-            | "i"
-            | "ins"
-            | "kbd"
-            | "mark"
-            | "q"
-            | "s"
-            | "samp"
-            | "small"
-            | "span"
-            | "strong"
-            | "sub"
-            | "sup"
-            | "time"
-            | "u"
-            | "var"
-    )
+    const INLINE: &[&str] = &[
+        "a", "abbr", "b", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "s",
+        "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var",
+    ];
+    INLINE.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// Appends one space unless `out` is empty or already ends with one.
+fn push_space(out: &mut String) {
+    if !out.is_empty() && !out.ends_with(' ') {
+        out.push(' ');
+    }
+}
+
+fn trim_end_space(out: &mut String) {
+    while out.ends_with(' ') {
+        out.pop();
+    }
+}
+
+/// Appends `s` with every run of whitespace collapsed into one space (none at the start).
+fn push_collapsed(out: &mut String, s: &str) {
+    for (i, w) in s.split(char::is_whitespace).enumerate() {
+        if i > 0 {
+            push_space(out);
+        }
+        out.push_str(w);
+    }
 }
 
 fn push_text(text: &mut String, raw: &str, heading: bool, headings: &mut String) {
     let decoded = html_escape::decode_html_entities(raw);
-    text.push_str(&decoded);
+    push_collapsed(text, &decoded);
     if heading {
-        headings.push_str(&decoded);
+        push_collapsed(headings, &decoded);
     }
-}
-
-/// Collapses every run of whitespace into one space and trims the ends.
-pub fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    out
 }
 
 /// Cuts `s` to at most `max` bytes at a word boundary (a space), never inside a character.
