@@ -8,6 +8,9 @@ use serde_json::Value;
 
 use crate::support::*;
 
+/// Decoded postings: `(doc id, impact)`.
+type Postings = Vec<(u64, u64)>;
+
 fn json(b: &Built, rel: &str) -> Value {
     serde_json::from_str(&b.read(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
@@ -15,7 +18,7 @@ fn json(b: &Built, rel: &str) -> Value {
 /// Looks `word` up the way search.js does: the shard whose first word is the last one ≤ the
 /// word (in UTF-16 order, which equals byte order for these ASCII words). Returns the decoded
 /// postings `(doc id, impact)` and every word form sharing the stem.
-fn lookup(b: &Built, word: &str) -> Option<(Vec<(u64, u64)>, Vec<String>)> {
+fn lookup(b: &Built, word: &str) -> Option<(Postings, Vec<String>)> {
     let meta = json(b, "search/meta.json");
     let starts: Vec<&str> = meta["shards"]
         .as_array()
