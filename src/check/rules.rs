@@ -115,6 +115,7 @@ pub const RULES: &[Rule] = &[
         W,
         "an external link that timed out, failed or answered 5xx, 401, 403 or 429",
     ),
+    fixed("feed", "a feed that cannot be generated"),
     fixed("front-matter", "front matter that cannot be read"),
     rule(
         "future-date",
@@ -150,6 +151,7 @@ pub const RULES: &[Rule] = &[
         "UTF-8 text that was read through a legacy code page (`Ã©` for `é`)",
     ),
     fixed("output", "an unsafe or doubly written output path"),
+    fixed("search", "a search index that cannot be generated"),
     rule(
         "summary-length",
         W,
