@@ -1399,7 +1399,13 @@ fn case_016_tag_spellings_merge_into_one_tag() {
         if href == "/tags/" {
             continue;
         }
-        seen.entry(href.to_string()).or_default().insert(text(a));
+        // The entry is the link (the tag name) and its list item (the name and the count).
+        let entry = a
+            .parent()
+            .and_then(ElementRef::wrap)
+            .map(text)
+            .unwrap_or_else(|| text(a));
+        seen.entry(href.to_string()).or_default().insert(entry);
     }
     assert_eq!(
         seen.keys().collect::<Vec<_>>(),
