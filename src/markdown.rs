@@ -778,6 +778,9 @@ impl<'i> Renderer<'i> {
             if is_more_marker(&raw) {
                 self.more_at = Some(out.len());
                 self.more_closers = self.open.iter().rev().copied().collect();
+                // Cut inside a table: the writer opens `<tbody>` and the scrolling box on its
+                // own, and head cells are `<th>`; the HTML parser closes those correctly.
+                self.more_needs_balance |= self.open.contains(&"</table>");
                 return;
             }
             if let Some((s, e)) = find_more_marker(&raw) {
@@ -1035,61 +1038,56 @@ fn push_events<'a, 'b: 'a>(
     mode: Mode,
     input: &RenderInput<'_>,
 ) {
-    let mut batch: Vec<Event<'_>> = Vec::new();
-    let flush = |batch: &mut Vec<Event<'_>>, html: &mut String| {
-        if !batch.is_empty() {
-            pulldown_cmark::html::push_html(html, batch.drain(..));
-        }
-    };
+    // One event stream through one HTML writer: the writer keeps state across events (a
+    // table cell is `<th>` in the head and `<td>` in the body), so smelt's own markup goes
+    // into the stream as inline HTML instead of being written between separate writer runs.
+    let mut events: Vec<Event<'_>> = Vec::new();
     for item in items {
         match item {
-            Out::Ev(e) => batch.push(e.clone()),
+            Out::Ev(e) => events.push(e.clone()),
             Out::HeadingOpen { level, id, attrs } => {
-                flush(&mut batch, html);
+                let mut tag = String::new();
                 match mode {
                     Mode::Page => {
-                        html.push_str(&format!("<h{level} id=\""));
-                        let _ = escape_html(&mut *html, id);
-                        html.push('"');
-                        html.push_str(attrs);
-                        html.push('>');
+                        tag.push_str(&format!("<h{level} id=\""));
+                        let _ = escape_html(&mut tag, id);
+                        tag.push('"');
+                        tag.push_str(attrs);
+                        tag.push('>');
                     }
-                    Mode::Summary => html.push_str(&format!("<h{level}>")),
+                    Mode::Summary => tag.push_str(&format!("<h{level}>")),
                 }
+                events.push(Event::InlineHtml(tag.into()));
             }
             Out::Anchor(a) | Out::FootnoteRef(a) => {
                 if mode == Mode::Page {
-                    flush(&mut batch, html);
-                    html.push_str(a);
+                    events.push(Event::InlineHtml(a.clone().into()));
                 }
             }
             Out::LinkOpen { href, title, new_tab } => {
-                flush(&mut batch, html);
                 let href = if mode == Mode::Summary && href.starts_with('#') {
                     format!("{}{href}", input.config.url(input.page_path))
                 } else {
                     href.clone()
                 };
-                html.push_str("<a href=\"");
-                let _ = escape_href(&mut *html, &href);
-                html.push('"');
+                let mut tag = String::from("<a href=\"");
+                let _ = escape_href(&mut tag, &href);
+                tag.push('"');
                 if !title.is_empty() {
-                    html.push_str(" title=\"");
-                    let _ = escape_html(&mut *html, title);
-                    html.push('"');
+                    tag.push_str(" title=\"");
+                    let _ = escape_html(&mut tag, title);
+                    tag.push('"');
                 }
                 if *new_tab {
-                    html.push_str(" target=\"_blank\" rel=\"noopener\"");
+                    tag.push_str(" target=\"_blank\" rel=\"noopener\"");
                 }
-                html.push('>');
+                tag.push('>');
+                events.push(Event::InlineHtml(tag.into()));
             }
-            Out::RawHtml(raw) => {
-                flush(&mut batch, html);
-                html.push_str(raw);
-            }
+            Out::RawHtml(raw) => events.push(Event::InlineHtml(raw.clone().into())),
         }
     }
-    flush(&mut batch, html);
+    pulldown_cmark::html::push_html(html, events.into_iter());
 }
 
 /// Nests a flat heading list into a table of contents. Headings deeper than the previous
