@@ -12,3 +12,4 @@ mod check;
 mod cases;
 mod init_new;
 mod serve;
+mod fuzz_replay;
