@@ -466,6 +466,20 @@ impl<'i> Renderer<'i> {
     /// (its target is not published).
     fn rewrite_url(&mut self, url: &str, offset: usize, image: bool) -> Option<String> {
         let url = url.trim();
+        // Raw HTML off means bodies are not trusted with script: no `javascript:`, `data:`,
+        // `vbscript:`… destinations either (the link keeps its text, the image is dropped).
+        if !self.input.config.markdown.unsafe_html
+            && let Some(why) = crate::front_matter::url_problem(url)
+        {
+            let what = if image { "image" } else { "link" };
+            self.warn(
+                "unsafe-url",
+                offset,
+                format!("{what} `{url}` {why}; rendered without it because markdown.unsafe_html = false"),
+                "link to an http(s) URL or a site path",
+            );
+            return None;
+        }
         if url.is_empty() || url.starts_with('#') || is_absolute_url(url) {
             return Some(url.to_string());
         }
@@ -651,9 +665,13 @@ impl<'i> Renderer<'i> {
                     }
                     let alt = plain_text(&inner);
                     self.record_link(&dest_url, range.start, true, alt);
-                    let src = self
-                        .rewrite_url(&dest_url, range.start, true)
-                        .unwrap_or_else(|| dest_url.to_string());
+                    let Some(src) = self.rewrite_url(&dest_url, range.start, true) else {
+                        // Refused (see `rewrite_url`): the alt text stands in for the image.
+                        for (e, _) in inner {
+                            out.push(Out::Ev(e));
+                        }
+                        continue;
+                    };
                     out.push(Out::Ev(Event::Start(Tag::Image {
                         link_type,
                         dest_url: src.into(),

@@ -169,6 +169,11 @@ pub const RULES: &[Rule] = &[
         "an author id with no content/authors/<id>.md",
     ),
     fixed("unknown-key", "an unknown front matter key"),
+    rule(
+        "unsafe-url",
+        W,
+        "a body link or image with a scheme that can run script (`javascript:`, `data:`…) while markdown.unsafe_html = false; rendered without it",
+    ),
     rule("updated-before-date", E, "`updated` earlier than `date`"),
 ];
 
