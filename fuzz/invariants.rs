@@ -86,7 +86,8 @@ pub fn front_matter_parse(data: &[u8]) {
 }
 
 /// Markdown → HTML (highlighting, footnotes, summary cut) never panics, with raw HTML on and
-/// off; the summary is always balanced; with raw HTML off the whole body is balanced too.
+/// off; the summary is always balanced; with raw HTML off the whole body is balanced too and
+/// inert (no script, no event handler, no script-capable URL).
 pub fn markdown_render(data: &[u8]) {
     let Some(md) = text(data) else { return };
     for unsafe_html in [true, false] {
@@ -110,11 +111,19 @@ pub fn markdown_render(data: &[u8]) {
                 body.summary_html
             );
         }
-        if !unsafe_html && let Err(why) = check_balanced(&body.html) {
-            panic!(
-                "body with raw HTML off is not balanced ({why}): {:?}",
-                body.html
-            );
+        if !unsafe_html {
+            if let Err(why) = check_balanced(&body.html) {
+                panic!(
+                    "body with raw HTML off is not balanced ({why}): {:?}",
+                    body.html
+                );
+            }
+            if let Err(why) = check_inert(&body.html) {
+                panic!(
+                    "body with raw HTML off has live markup ({why}): {:?}",
+                    body.html
+                );
+            }
         }
     }
 }
@@ -166,6 +175,53 @@ pub fn parse_file(data: &[u8]) {
             );
         }
     }
+}
+
+/// Elements that run or embed active content.
+const ACTIVE: &[&str] = &[
+    "script", "iframe", "object", "embed", "frame", "frameset", "applet", "base", "form", "meta",
+    "link", "style",
+];
+
+/// Attributes that hold a URL a browser loads or follows.
+const URL_ATTRS: &[&str] = &[
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "poster",
+    "srcset",
+    "xlink:href",
+    "background",
+    "data",
+];
+
+/// `Ok` when the HTML fragment can run nothing: no active element, no `on…` event handler
+/// attribute, no URL attribute with a scheme other than http(s), ftp(s), mailto or tel.
+/// `Err` names the first offender.
+pub fn check_inert(html: &str) -> Result<(), String> {
+    let doc = scraper::Html::parse_fragment(html);
+    for node in doc.tree.nodes() {
+        let Some(el) = node.value().as_element() else {
+            continue;
+        };
+        let name = el.name();
+        if ACTIVE.contains(&name) {
+            return Err(format!("<{name}> element"));
+        }
+        for (attr, value) in el.attrs() {
+            let attr = attr.to_ascii_lowercase();
+            if attr.starts_with("on") {
+                return Err(format!("<{name} {attr}=…> event handler"));
+            }
+            if URL_ATTRS.contains(&attr.as_str())
+                && let Some(why) = smelt::front_matter::url_problem(value)
+            {
+                return Err(format!("<{name} {attr}={value:?}> {why}"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Elements that never have an end tag.
@@ -232,16 +288,10 @@ pub fn check_balanced(html: &str) -> Result<(), String> {
             continue;
         }
         if RAW_TEXT.contains(&name.as_str()) {
-            let lower = html[end..].to_ascii_lowercase();
-            match lower.find(&format!("</{name}")) {
-                Some(e) => {
-                    let close = end + e;
-                    let close_end = tag_end(html, close + 2 + name.len())
-                        .ok_or_else(|| format!("unterminated </{name} at {close}"))?;
-                    i = close_end;
-                }
-                None => return Err(format!("<{name}> at {at} never ends")),
-            }
+            let close = raw_text_end(html, end, &name)
+                .ok_or_else(|| format!("<{name}> at {at} never ends"))?;
+            i = tag_end(html, close + 2 + name.len())
+                .ok_or_else(|| format!("unterminated </{name} at {close}"))?;
             continue;
         }
         open.push(name);
@@ -250,6 +300,59 @@ pub fn check_balanced(html: &str) -> Result<(), String> {
         Some(top) => Err(format!("<{top}> is never closed ({} open)", open.len())),
         None => Ok(()),
     }
+}
+
+/// Where the end tag `</name` of a raw-text element whose content starts at `from` begins.
+/// `<script>` follows the HTML tokenizer's script data states: inside `<!--`, a nested
+/// `<script` makes the next `</script` part of the text (the "double escaped" state) until
+/// `-->`; other raw-text elements end at their first end tag.
+fn raw_text_end(html: &str, from: usize, name: &str) -> Option<usize> {
+    let lower = html.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let is_tag_at = |k: usize, prefix: &str| {
+        b[k..].starts_with(prefix.as_bytes())
+            && matches!(
+                b.get(k + prefix.len()),
+                Some(b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>')
+            )
+    };
+    let end_tag = format!("</{name}");
+    if name != "script" {
+        return (from..b.len()).find(|&k| is_tag_at(k, &end_tag));
+    }
+    // 0 = script data, 1 = escaped (inside `<!--`), 2 = double escaped.
+    let (mut state, mut dashes, mut k) = (0u8, 0usize, from);
+    while k < b.len() {
+        match state {
+            0 if b[k..].starts_with(b"<!--") => {
+                state = 1;
+                dashes = 2;
+                k += 4;
+                continue;
+            }
+            0 | 1 if is_tag_at(k, "</script") => return Some(k),
+            1 if is_tag_at(k, "<script") => {
+                state = 2;
+                dashes = 0;
+                k += 7;
+                continue;
+            }
+            2 if is_tag_at(k, "</script") => {
+                state = 1;
+                dashes = 0;
+                k += 8;
+                continue;
+            }
+            1 | 2 if b[k] == b'-' => dashes += 1,
+            1 | 2 if b[k] == b'>' && dashes >= 2 => state = 0,
+            _ => dashes = 0,
+        }
+        if b[k] != b'-' {
+            dashes = 0;
+        }
+        k += 1;
+    }
+    None
 }
 
 /// The offset just after the `>` that ends a tag whose attributes start at `from`, skipping

@@ -90,6 +90,10 @@ fn the_balance_checker_tells_balanced_from_broken() {
         "<!-- <div> --><P>a</p>",
         "<script>if (a < b) { x = '</div>'; }</script>",
         "a < b &amp; c",
+        // Script data: `<!--<script>` makes the next `</script>` text, up to `-->`.
+        "<p><script><!--<script></script>--></p></script></p>",
+        "<script><!--></script><b>x</b>",
+        "<script></scripts></script>",
     ] {
         assert_eq!(check_balanced(ok), Ok(()), "{ok}");
     }
@@ -99,9 +103,34 @@ fn the_balance_checker_tells_balanced_from_broken() {
         ("a</div>", "stray </div> at 1"),
         ("<p>a<!-- b</p>", "unclosed comment at 4"),
         ("<style>x", "<style> at 0 never ends"),
+        ("<script><!--<script></script>", "<script> at 0 never ends"),
         ("<a href=\"x>", "unterminated tag <a at 0"),
     ] {
         let got = check_balanced(bad).unwrap_err();
+        assert!(got.starts_with(why), "{bad}: {got}");
+    }
+}
+
+#[test]
+fn the_inertness_checker_finds_live_markup() {
+    for ok in [
+        "<p><a href=\"https://x.org/\">a</a> <a href=\"mailto:a@b.c\">m</a> <img src=\"/a.png\" alt=\"x\"></p>",
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt; javascript:alert(1)</p>",
+        "<p><a href=\"../other/\">rel</a></p>",
+    ] {
+        assert_eq!(invariants::check_inert(ok), Ok(()), "{ok}");
+    }
+    for (bad, why) in [
+        ("<script>x</script>", "<script> element"),
+        ("<b OnClick=\"x\">b</b>", "<b onclick=…> event handler"),
+        ("<a href=\" JaVaScRiPt:alert(1)\">a</a>", "<a href="),
+        ("<img src=\"data:text/html,x\">", "<img src="),
+        (
+            "<svg><a xlink:href=\"javascript:x\">a</a></svg>",
+            "<a href=",
+        ),
+    ] {
+        let got = invariants::check_inert(bad).unwrap_err();
         assert!(got.starts_with(why), "{bad}: {got}");
     }
 }
@@ -184,6 +213,10 @@ fn markdown_doc() -> impl Strategy<Value = String> {
         Just("</script>"),
         Just("<svg><path/></svg>"),
         Just("[link](../other/)"),
+        Just("[js](javascript:alert(1))"),
+        Just("<JaVaScRiPt:alert(1)>"),
+        Just("![i](data:text/html,x)"),
+        Just("<b onclick=\"x\">"),
         Just("![img](chart.png)"),
         Just("text[^1]"),
         Just("\n\n[^1]: a note\n\n"),
