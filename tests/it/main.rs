@@ -13,3 +13,4 @@ mod cases;
 mod init_new;
 mod serve;
 mod fuzz_replay;
+mod security;
