@@ -13,6 +13,18 @@ const RESERVED: &[&str] = &[
     "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
 ];
 
+/// `true` when a path segment names a Windows device (`CON`, `nul.txt`, `Com1.html`,
+/// `conin$`…): Windows cannot create or read such a file or folder, whatever its extension.
+pub fn is_windows_device_name(segment: &str) -> bool {
+    let stem = segment
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(' ')
+        .to_ascii_lowercase();
+    RESERVED.contains(&stem.as_str()) || stem == "conin$" || stem == "conout$"
+}
+
 /// Slugifies `text`. May return an empty string when the text has no letters or digits at
 /// all; use [`slugify_or`] when a non-empty result is required.
 pub fn slugify(text: &str) -> String {
@@ -121,6 +133,16 @@ mod tests {
         assert_eq!(slugify("!!!"), "");
         assert!(slugify_or("!!!", "tag").starts_with("tag-"));
         assert!(slugify(&"word ".repeat(100)).len() <= MAX_SLUG_LEN);
+    }
+
+    #[test]
+    fn windows_device_names() {
+        for n in ["CON", "nul.txt", "Com1.html", "lpt9", "aux .md", "conin$"] {
+            assert!(is_windows_device_name(n), "{n}");
+        }
+        for n in ["console", "nully", "com10", "a.con", "con-1"] {
+            assert!(!is_windows_device_name(n), "{n}");
+        }
     }
 
     #[test]

@@ -320,6 +320,21 @@ pub fn normalize_alias(alias: &str) -> Result<String, &'static str> {
     if segments.iter().any(|s| *s == "." || *s == ".." || s.len() > 200) {
         return Err("contains a `.` or `..` segment, or an over-long segment");
     }
+    if segments.iter().any(|s| {
+        let d = percent_encoding::percent_decode_str(s).decode_utf8_lossy();
+        d == "." || d == ".." || d.contains(['/', '\\', '\0'])
+    }) {
+        return Err("contains a percent-encoded `.`/`..` segment, `/`, backslash or NUL");
+    }
+    if segments.iter().any(|s| s.starts_with('.')) {
+        return Err("has a hidden segment (starting with `.`); files such as .git/ are never written");
+    }
+    if segments.iter().any(|s| s.contains([':', '*', '|'])) {
+        return Err("contains `:`, `*` or `|`, which file names on Windows cannot hold");
+    }
+    if segments.iter().any(|s| crate::slug::is_windows_device_name(s)) {
+        return Err("names a Windows device (CON, NUL, COM1, LPT1…), which cannot be a file or folder on Windows");
+    }
     let last = segments[segments.len() - 1];
     let mut path = format!("/{}", segments.join("/"));
     if !last.contains('.') {
@@ -381,6 +396,9 @@ mod tests {
         assert!(normalize_alias("/").is_err());
         assert!(normalize_alias("/old/\"><script>alert(1)</script>/").is_err());
         assert!(normalize_alias("/a{b}/").is_err());
+        for bad in ["/%2e%2e/x/", "/a/%2E/", "/a%2Fb/", "/.git/config", "/con/", "/LPT1.txt", "/a:b/"] {
+            assert!(normalize_alias(bad).is_err(), "{bad}");
+        }
         assert_eq!(
             normalize_alias("/2019/05/old post/").unwrap(),
             "/2019/05/old post/"
