@@ -14,3 +14,4 @@ mod init_new;
 mod serve;
 mod fuzz_replay;
 mod security;
+mod output_manifest;
