@@ -5,7 +5,8 @@
 //! found in that text. Output: the file with only those spans replaced (BOM and line ends
 //! kept), written to a temporary file beside it and renamed over it, after the original bytes
 //! were copied to `<name>.bak` (or `<name>.2.bak`, … when that exists, so no earlier backup is
-//! ever overwritten). The load stage ignores `.bak` files, so backups are never published.
+//! ever overwritten) with the original's permissions. A symlinked file is fixed at its target
+//! (the link stays). The load stage ignores `.bak` files, so backups are never published.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,21 +38,33 @@ pub fn apply(path: &Path, bom: &str, text: &str, hits: &[Hit]) -> std::io::Resul
         )));
     }
     let repaired = format!("{bom}{}", mojibake::repair(text, hits));
+    let meta = std::fs::metadata(path).map_err(|e| named(path, e))?;
+    // The backup sits beside the path as given (where the user looks), with the original's
+    // permissions, and is never written over (`create_new`).
     let backup = backup_path(path);
-    std::fs::write(&backup, &original).map_err(|e| named(&backup, e))?;
-    let name = path
+    let keep = || -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&backup)?;
+        f.write_all(&original)?;
+        f.sync_all()?;
+        std::fs::set_permissions(&backup, meta.permissions())
+    };
+    keep().map_err(|e| named(&backup, e))?;
+    // A symlinked post is fixed where it lives; the link stays a link.
+    let target = std::fs::canonicalize(path).map_err(|e| named(path, e))?;
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.smelt-fix.tmp"));
+    let tmp = target.with_file_name(format!(".{name}.smelt-fix.tmp"));
     let write = || -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(repaired.as_bytes())?;
         f.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        std::fs::rename(&tmp, path)
+        std::fs::set_permissions(&tmp, meta.permissions())?;
+        std::fs::rename(&tmp, &target)
     };
     if let Err(e) = write() {
         let _ = std::fs::remove_file(&tmp);
