@@ -143,6 +143,12 @@ impl Writer {
     /// a non-empty folder smelt did not create (nothing in it is deleted).
     pub fn begin(root: &Path, out: &Path, force: bool) -> Result<Writer, Error> {
         let out_abs = check_output_dir(root, out)?;
+        // A build killed between the two renames of the fallback swap (systems without an
+        // atomic exchange) left the previous output parked beside it: put it back first.
+        let parked = staging_path(&out_abs).with_extension("old");
+        if !out_abs.exists() && parked.is_dir() {
+            std::fs::rename(&parked, &out_abs).map_err(|e| Error::io(&out_abs, e))?;
+        }
         let mut old = Manifest::default();
         if out_abs.is_dir() {
             match std::fs::read(out_abs.join(MANIFEST)) {
@@ -463,6 +469,27 @@ mod tests {
         w.write(&file("index.html", "x")).unwrap();
         w.commit().unwrap();
         assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    }
+
+    #[test]
+    fn an_output_parked_by_an_interrupted_swap_is_put_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        std::fs::create_dir_all(&root).unwrap();
+        let out = root.join("public");
+        let w = Writer::begin(&root, &out, false).unwrap();
+        w.write(&file("index.html", "old")).unwrap();
+        w.commit().unwrap();
+        // Killed after `out` was renamed away and before the new site took its place.
+        let parked = staging_path(&out.canonicalize().unwrap()).with_extension("old");
+        std::fs::rename(&out, &parked).unwrap();
+        let w = Writer::begin(&root, &out, false).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "old");
+        w.write(&file("index.html", "new")).unwrap();
+        let stats = w.commit().unwrap();
+        assert_eq!(stats.written, 1);
+        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "new");
+        assert!(!parked.exists());
     }
 
     #[test]
