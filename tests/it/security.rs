@@ -10,7 +10,7 @@
 //!   --fix` keeps a backup and replaces files atomically; `new` never overwrites.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use scraper::{Html, Node};
 
@@ -686,4 +686,344 @@ fn with_raw_html_off_bodies_render_nothing_live() {
         err.contains("image `data:text/html,x` uses the `data:` scheme"),
         "{err}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Paths
+
+/// Every file and folder under `root` (relative), for "nothing else was touched" checks.
+fn tree_listing(root: &Path) -> BTreeSet<String> {
+    walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            e.path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// `true` when every segment of the relative output path is a plain name.
+fn plain_rel(rel: &str) -> bool {
+    rel.split('/').all(|s| {
+        !s.is_empty() && s != "." && s != ".." && !s.contains(['\\', '\0', ':']) && s.len() <= 255
+    })
+}
+
+#[test]
+fn slugs_tags_authors_and_file_names_never_leave_the_output_folder() {
+    let w = tempfile::tempdir().unwrap();
+    let site = w.path().join("site");
+    let long_tag = "word ".repeat(60);
+    let long_stem = "e".repeat(240);
+    let mut files = vec![
+        (
+            "site.toml",
+            "title = \"P\"\nbase_url = \"https://example.org/\"\n".to_string(),
+        ),
+        (
+            "content/posts/a.md",
+            format!(
+                "---\ntitle: A\ndate: 2024-01-01\nslug: \"../../../etc/passwd\"\ntags: [\"../x\", \"/etc\", \"a\\\\b\", \"CON\", \"nul\\0x\", {}, \"C:\\\\Windows\", \"..\"]\n---\nx\n",
+                q(&long_tag)
+            ),
+        ),
+        (
+            "content/posts/b.md",
+            "---\ntitle: B\ndate: 2024-01-02\nslug: \"/abs/path\"\nauthor: {name: \"../../evil\"}\n---\nx\n".into(),
+        ),
+        ("content/posts/c.md", "---\ntitle: C\ndate: 2024-01-03\nslug: \"CON\"\n---\nx\n".into()),
+        (
+            "content/posts/d.md",
+            "---\ntitle: D\ndate: 2024-01-04\nslug: \"a\\\\b\\0c\"\n---\nx\n".into(),
+        ),
+        ("content/posts/aux.md", "---\ntitle: G\ndate: 2024-01-07\n---\nx\n".into()),
+        ("content/authors/con.md", "---\nname: Con\n---\nBio.\n".into()),
+        ("content/pages/nul.md", "---\ntitle: H\n---\nx\n".into()),
+    ];
+    let long_name = format!("content/posts/{long_stem}.md");
+    files.push((
+        &long_name,
+        "---\ntitle: E\ndate: 2024-01-05\n---\nx\n".into(),
+    ));
+    #[cfg(unix)]
+    files.push((
+        "content/posts/x\\..\\..\\y.md",
+        "---\ntitle: Y\ndate: 2024-01-08\n---\nx\n".into(),
+    ));
+    write_files(&site, &files);
+    let before = tree_listing(w.path());
+    let out = w.path().join("out");
+    let o = smelt()
+        .args(["build", "--root"])
+        .arg(&site)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // Nothing appeared or changed beside the site and the output folder.
+    let after: BTreeSet<String> = tree_listing(w.path())
+        .into_iter()
+        .filter(|p| p != "out" && !p.starts_with("out/"))
+        .collect();
+    assert_eq!(after, before);
+    let rels = files_under(&out);
+    for rel in &rels {
+        assert!(plain_rel(rel), "unsafe output path {rel:?}");
+        let real = out.join(rel).canonicalize().unwrap();
+        assert!(
+            real.starts_with(out.canonicalize().unwrap()),
+            "{rel} escapes"
+        );
+    }
+    let dirs = |under: &str| -> BTreeSet<String> {
+        std::fs::read_dir(out.join(under))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let posts = dirs("posts");
+    for p in ["etc-passwd", "abs-path", "con-1", "a-b-c", "aux-1"] {
+        assert!(posts.contains(p), "posts/{p}/ missing: {posts:?}");
+    }
+    #[cfg(unix)]
+    assert!(posts.contains("x-y"), "{posts:?}");
+    let long = posts.iter().find(|p| p.starts_with("eee")).unwrap();
+    assert_eq!(long.len(), smelt::slug::MAX_SLUG_LEN);
+    let tags = dirs("tags");
+    for t in ["x", "etc", "a-b", "con-1", "nul-x", "c-windows"] {
+        assert!(tags.contains(t), "tags/{t}/ missing: {tags:?}");
+    }
+    assert!(
+        tags.iter().any(|t| t.starts_with("tag-")),
+        "`..` gets a hashed slug: {tags:?}"
+    );
+    let long_tag_dir = tags.iter().find(|t| t.starts_with("word-")).unwrap();
+    assert!(long_tag_dir.len() <= smelt::slug::MAX_SLUG_LEN && !long_tag_dir.ends_with('-'));
+    let authors = dirs("authors");
+    assert!(
+        authors.contains("con-1") && authors.contains("evil"),
+        "{authors:?}"
+    );
+    assert!(out.join("nul-1/index.html").is_file(), "page named nul");
+    for d in posts.iter().chain(&tags).chain(&authors) {
+        assert!(smelt::slug::is_safe_segment(d), "{d}");
+    }
+}
+
+#[test]
+fn aliases_that_would_leave_or_spoil_the_output_are_refused() {
+    let w = tempfile::tempdir().unwrap();
+    let site = w.path().join("site");
+    let bad = [
+        "/../x/",
+        "/a/../../x",
+        "/./z/",
+        "C:\\\\x",
+        "//evil.org/x",
+        "/%2e%2e/y/",
+        "/a%2F..%2Fb/",
+        "/.git/config",
+        "/con/",
+        "/LPT1.txt",
+        "/a:b/",
+        "/a\\0b/",
+    ];
+    let long = format!("/{}/", "x".repeat(300));
+    let list: Vec<String> = bad
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .chain([format!("\"{long}\"")])
+        .collect();
+    write_files(
+        &site,
+        &[
+            (
+                "site.toml",
+                "title = \"P\"\nbase_url = \"https://example.org/\"\n".into(),
+            ),
+            (
+                "content/posts/a.md",
+                format!(
+                    "---\ntitle: A\ndate: 2024-01-01\naliases: [{}]\n---\nx\n",
+                    list.join(", ")
+                ),
+            ),
+        ],
+    );
+    let b = build_dir(&site, &[]);
+    assert_eq!(b.code(), 1, "{}", b.stderr());
+    let err = b.stderr();
+    let refused = err
+        .lines()
+        .filter(|l| l.contains("× content/posts/a.md:4:10: alias "))
+        .count();
+    assert_eq!(refused, bad.len() + 1, "{err}");
+    for why in [
+        "contains a `.` or `..` segment",
+        "must be a site path, not a URL",
+        "percent-encoded `.`/`..` segment",
+        "hidden segment",
+        "names a Windows device",
+        "which file names on Windows cannot hold",
+        "backslash or control character",
+    ] {
+        assert!(err.contains(why), "{why}: {err}");
+    }
+    assert!(
+        !b.out.exists(),
+        "nothing is written when an alias is refused"
+    );
+
+    // Safe aliases become redirect pages inside the output.
+    write_files(
+        &site,
+        &[(
+            "content/posts/a.md",
+            "---\ntitle: A\ndate: 2024-01-01\naliases: [\"/old/url\", \"/2019/05/old post/\", \"old.html\"]\n---\nx\n".into(),
+        )],
+    );
+    let b = build_dir(&site, &[]);
+    assert_eq!(b.code(), 0, "{}", b.stderr());
+    for f in [
+        "old/url/index.html",
+        "2019/05/old post/index.html",
+        "old.html",
+    ] {
+        assert!(b.read(f).contains("https://example.org/posts/a/"), "{f}");
+    }
+}
+
+#[test]
+fn output_folders_reached_through_symlinks_or_site_toml_are_checked_too() {
+    let w = tempfile::tempdir().unwrap();
+    let site = w.path().join("site");
+    write_files(
+        &site,
+        &[
+            (
+                "site.toml",
+                "title = \"P\"\nbase_url = \"https://example.org/\"\n".into(),
+            ),
+            (
+                "content/posts/a.md",
+                "---\ntitle: A\ndate: 2024-01-01\n---\nx\n".into(),
+            ),
+        ],
+    );
+    let before = tree(&site);
+    let mut refused: Vec<PathBuf> = vec![site.join("site.toml")];
+    #[cfg(unix)]
+    {
+        for (link, target) in [
+            ("to-site", site.clone()),
+            ("to-content", site.join("content")),
+        ] {
+            let l = w.path().join(link);
+            std::os::unix::fs::symlink(&target, &l).unwrap();
+            refused.push(l);
+        }
+    }
+    for out in &refused {
+        let o = smelt()
+            .args(["build", "--root"])
+            .arg(&site)
+            .arg("-o")
+            .arg(out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "-o {}: {err}", out.display());
+        assert!(
+            err.contains(&format!("refusing to build into {}", out.display())),
+            "{err}"
+        );
+        assert_eq!(tree(&site), before, "-o {} changed the site", out.display());
+    }
+    // `output_dir` in site.toml goes through the same check.
+    for dir in ["..", "content", "."] {
+        std::fs::write(
+            site.join("site.toml"),
+            format!("title = \"P\"\nbase_url = \"https://example.org/\"\noutput_dir = \"{dir}\"\n"),
+        )
+        .unwrap();
+        let o = smelt().arg("build").current_dir(&site).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "output_dir = {dir}: {err}");
+        assert!(err.contains("refusing to build into"), "{err}");
+        assert!(!site.join("content/index.html").exists() && !site.join("index.html").exists());
+    }
+}
+
+/// Every file under `dir`: relative path → bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    files_under(dir)
+        .into_iter()
+        .map(|rel| {
+            let bytes = std::fs::read(dir.join(&rel)).unwrap();
+            (rel, bytes)
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_in_content_end_the_walk_with_a_warning() {
+    let w = tempfile::tempdir().unwrap();
+    let site = w.path();
+    write_files(
+        site,
+        &[
+            (
+                "site.toml",
+                "title = \"P\"\nbase_url = \"https://example.org/\"\n".into(),
+            ),
+            (
+                "content/posts/a.md",
+                "---\ntitle: A\ndate: 2024-01-01\n---\nx\n".into(),
+            ),
+            (
+                "content/posts/sub/b.md",
+                "---\ntitle: B\ndate: 2024-01-02\n---\nx\n".into(),
+            ),
+        ],
+    );
+    let posts = site.join("content/posts");
+    std::os::unix::fs::symlink("..", posts.join("sub/up")).unwrap();
+    std::os::unix::fs::symlink(".", posts.join("self")).unwrap();
+    std::os::unix::fs::symlink("../../..", posts.join("sub/root")).unwrap();
+    // Two links that point at each other never resolve.
+    std::os::unix::fs::symlink("ping", posts.join("pong")).unwrap();
+    std::os::unix::fs::symlink("pong", posts.join("ping")).unwrap();
+    let b = build_dir(site, &[]);
+    assert_eq!(b.code(), 0, "{}", b.stderr());
+    let err = b.stderr();
+    for loop_dir in [
+        "content/posts/self",
+        "content/posts/sub/up",
+        "content/posts/sub/root",
+    ] {
+        assert!(
+            err.contains(&format!(
+                "{loop_dir}: symbolic link loop; this folder is skipped"
+            )),
+            "{loop_dir}: {err}"
+        );
+    }
+    for dangling in ["content/posts/ping", "content/posts/pong"] {
+        assert!(
+            err.contains(&format!("{dangling}: cannot read")),
+            "{dangling}: {err}"
+        );
+    }
+    assert!(b.has("posts/a/index.html") && b.has("posts/b/index.html"));
+    assert!(err.contains("built 2 posts"), "{err}");
 }
