@@ -6,6 +6,8 @@
 //! parse and index stages have already made safe. A template error names the template file,
 //! line and column, and the page being rendered.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 use tera::{Context, Value};
 
@@ -125,6 +127,39 @@ pub struct Renderer<'a> {
     pub sidebar: Value,
     /// Sidebar HTML for each recent post (that post left out).
     pub sidebar_without: Vec<(usize, Value)>,
+    /// `0..posts.len()`: the items of the home listing.
+    all: Vec<usize>,
+    /// Page links of every listing (home, tags, authors) by base site path, built once so a
+    /// listing of N pages costs O(N) values, not O(N²).
+    links: HashMap<String, PageLinks>,
+}
+
+/// The links to every page of one listing: `{number, url, current, gap}` values with
+/// `current` false (`plain`) and true (`current`), and the URLs alone; index `k - 1` is page
+/// `k`. Shared by all the listing's pages.
+struct PageLinks {
+    plain: Vec<Value>,
+    current: Vec<Value>,
+    urls: Vec<Value>,
+}
+
+impl PageLinks {
+    fn new(c: &crate::config::Config, base: &str, total: usize) -> PageLinks {
+        let urls: Vec<Value> = (1..=total).map(|k| text(&c.url(&page_path(base, k)))).collect();
+        let entry = |k: usize, current: bool| {
+            map([
+                ("number", Value::from(k)),
+                ("url", urls[k - 1].clone()),
+                ("current", Value::from(current)),
+                ("gap", Value::from(false)),
+            ])
+        };
+        PageLinks {
+            plain: (1..=total).map(|k| entry(k, false)).collect(),
+            current: (1..=total).map(|k| entry(k, true)).collect(),
+            urls,
+        }
+    }
 }
 
 impl<'a> Renderer<'a> {
@@ -160,7 +195,18 @@ impl<'a> Renderer<'a> {
             feeds_value,
             sidebar: Value::none(),
             sidebar_without: Vec::new(),
+            all: (0..site.posts.len()).collect(),
+            links: HashMap::new(),
         };
+        let per = site.config.paginate_by;
+        let listings = std::iter::once(("/", site.posts.len()))
+            .chain(site.tags.iter().map(|t| (t.path.as_str(), t.posts.len())))
+            .chain(site.authors.iter().zip(&site.author_posts).map(|(a, p)| (a.path.as_str(), p.len())));
+        for (base, count) in listings {
+            r.links
+                .entry(base.to_string())
+                .or_insert_with(|| PageLinks::new(&site.config, base, page_count(count, per)));
+        }
         let n = site.config.recent_posts;
         let first: Vec<usize> = (0..site.posts.len().min(n)).collect();
         let mut diags = Diagnostics::new();
@@ -278,17 +324,50 @@ impl<'a> Renderer<'a> {
         }])
     }
 
-    /// A paginator value for page `n` of `items` listed under `base` (a site path).
+    /// A paginator value for page `n` of `items` listed under `base` (a site path): its page
+    /// links come from the listing's shared [`PageLinks`]; `window` holds the pages the default
+    /// pager prints (first, last, `n` ± 2, and `gap` markers at `n` ± 3).
     fn paginator(&self, items: &[usize], n: usize, base: &str) -> Value {
         let c = &self.site.config;
         let per = c.paginate_by.max(1);
         let total = page_count(items.len(), per);
         let start = ((n - 1) * per).min(items.len());
         let end = (start + per).min(items.len());
-        let url = |k: usize| text(&c.url(&page_path(base, k)));
-        let pages = (1..=total)
-            .map(|k| map([("number", Value::from(k)), ("url", url(k)), ("current", Value::from(k == n))]))
-            .collect();
+        let built;
+        let links = match self.links.get(base) {
+            Some(l) if l.urls.len() == total => l,
+            _ => {
+                built = PageLinks::new(c, base, total);
+                &built
+            }
+        };
+        let entry = |k: usize| {
+            if k == n {
+                links.current[k - 1].clone()
+            } else {
+                links.plain[k - 1].clone()
+            }
+        };
+        let pages = (1..=total).map(entry).collect();
+        let mut window = Vec::with_capacity(9);
+        for k in 1..=total {
+            let shown = k == 1 || k == total || (k + 2 >= n && k <= n + 2);
+            if shown {
+                window.push(entry(k));
+            } else if k + 3 == n || k == n + 3 {
+                window.push(map([
+                    ("number", Value::from(k)),
+                    ("url", links.urls[k - 1].clone()),
+                    ("current", Value::from(false)),
+                    ("gap", Value::from(true)),
+                ]));
+            } else if k > n + 3 {
+                // Only the last page is left to show.
+                window.push(entry(total));
+                break;
+            }
+        }
+        let url = |k: usize| links.urls[k - 1].clone();
         map([
             ("items", list(items[start..end].iter().map(|&i| self.cards[i].clone()).collect())),
             ("number", Value::from(n)),
@@ -300,6 +379,7 @@ impl<'a> Renderer<'a> {
             ("prev_url", if n > 1 { url(n - 1) } else { Value::none() }),
             ("next_url", if n < total { url(n + 1) } else { Value::none() }),
             ("pages", list(pages)),
+            ("window", list(window)),
         ])
     }
 
@@ -389,8 +469,7 @@ impl<'a> Renderer<'a> {
                 let title = if *n > 1 { format!("Page {n}") } else { String::new() };
                 let meta = seo::for_listing(site, PageKind::Home, &title, "", &path);
                 let mut ctx = self.base_context("index", &path, &meta, &self.sidebar);
-                let all: Vec<usize> = (0..site.posts.len()).collect();
-                ctx.insert_value("paginator", self.paginator(&all, *n, "/"));
+                ctx.insert_value("paginator", self.paginator(&self.all, *n, "/"));
                 self.page_file(&path, "index.html", &ctx, &path)
             }
             Job::Tags => {
