@@ -1027,3 +1027,269 @@ fn symlink_loops_in_content_end_the_walk_with_a_warning() {
     assert!(b.has("posts/a/index.html") && b.has("posts/b/index.html"));
     assert!(err.contains("built 2 posts"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------
+// No data lost
+
+/// Posts of generation `generation`: every title and body names it, so every page of one
+/// generation differs from the last.
+fn write_generation(site: &Path, posts: usize, generation: usize) {
+    let body = "Trade data and the ministry's statement, paragraph after paragraph. ".repeat(30);
+    for i in 0..posts {
+        std::fs::write(
+            site.join(format!("content/posts/p{i:04}.md")),
+            format!(
+                "---\ntitle: \"Post {i} (generation {generation})\"\ndate: 2024-01-{:02}\ntags: [t{}, t{}]\n---\n{body}\n\nGeneration {generation}.\n",
+                i % 28 + 1,
+                i % 17,
+                i % 5
+            ),
+        )
+        .unwrap();
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_build_killed_while_writing_leaves_the_previous_output_complete() {
+    let w = tempfile::tempdir().unwrap();
+    let site = w.path().join("site");
+    let out = w.path().join("public");
+    let staging = w.path().join(".public.smelt-staging");
+    std::fs::create_dir_all(site.join("content/posts")).unwrap();
+    std::fs::write(
+        site.join("site.toml"),
+        "title = \"K\"\nbase_url = \"https://example.org/\"\n",
+    )
+    .unwrap();
+    let build = || {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("smelt"));
+        c.args(["build", "--quiet", "--root"])
+            .arg(&site)
+            .arg("-o")
+            .arg(&out)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        c
+    };
+    let posts = 400;
+    write_generation(&site, posts, 0);
+    assert!(build().status().unwrap().success());
+    let mut previous = tree(&out);
+    let mut generation = 0;
+    let mut kills = 0;
+    // Kill the build once it has written pages into the staging folder; retry when a build
+    // finishes before that (it then is the previous output of the next try).
+    for _ in 0..40 {
+        generation += 1;
+        write_generation(&site, posts, generation);
+        let mut child = build().spawn().unwrap();
+        let killed = loop {
+            if child.try_wait().unwrap().is_some() {
+                break false;
+            }
+            let written = std::fs::read_dir(staging.join("posts")).map_or(0, |d| d.count());
+            if written >= 20 {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                break true;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        };
+        if killed {
+            kills += 1;
+            assert!(staging.is_dir(), "the kill landed in the write stage");
+            assert!(
+                tree(&out) == previous,
+                "generation {generation}: the output changed"
+            );
+            if kills == 3 {
+                break;
+            }
+        } else {
+            let now = tree(&out);
+            assert!(
+                String::from_utf8_lossy(&now["posts/p0000/index.html"])
+                    .contains(&format!("generation {generation})")),
+                "a finished build is the whole new site"
+            );
+            previous = now;
+        }
+    }
+    assert!(kills >= 1, "no kill landed while the build was writing");
+    // The next build finishes the job and clears the half-written staging folder.
+    assert!(build().status().unwrap().success());
+    assert!(!staging.exists());
+    let done = tree(&out);
+    for i in [0, posts / 2, posts - 1] {
+        let page =
+            String::from_utf8_lossy(&done[&format!("posts/p{i:04}/index.html")]).into_owned();
+        assert!(
+            page.contains(&format!("Post {i} (generation {generation})")),
+            "p{i}"
+        );
+    }
+}
+
+/// A post with two garbled spans (UTF-8 read as Thai code page 874).
+const GARBLED: &str = "---\ntitle: \"Dรฉtente\"\ndate: 2024-01-01\n---\nChinaโ€™s move.\n";
+
+fn fix(site: &Path) -> (i32, String) {
+    let o = smelt()
+        .args(["check", "--fix", "--format", "short", "--root"])
+        .arg(site)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn check_fix_keeps_every_backup_and_replaces_files_whole() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = tempfile::tempdir().unwrap();
+    let site = w.path().join("site");
+    let shared = w.path().join("shared");
+    write_files(
+        &site,
+        &[
+            (
+                "site.toml",
+                "title = \"F\"\nbase_url = \"https://example.org/\"\n".into(),
+            ),
+            ("content/posts/x.md", GARBLED.into()),
+        ],
+    );
+    let x = site.join("content/posts/x.md");
+    std::fs::set_permissions(&x, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let (code, err) = fix(&site);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "fixed 2 garbled spans in content/posts/x.md (original kept as content/posts/x.md.bak)"
+        ),
+        "{err}"
+    );
+    let fixed = "---\ntitle: \"Détente\"\ndate: 2024-01-01\n---\nChina’s move.\n";
+    assert_eq!(std::fs::read_to_string(&x).unwrap(), fixed);
+    let bak = site.join("content/posts/x.md.bak");
+    assert_eq!(std::fs::read_to_string(&bak).unwrap(), GARBLED);
+    for p in [&x, &bak] {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640, "{}", p.display());
+    }
+
+    // Garbled again: a second backup, the first one untouched.
+    std::fs::write(&x, GARBLED).unwrap();
+    assert_eq!(fix(&site).0, 0);
+    assert_eq!(std::fs::read_to_string(&bak).unwrap(), GARBLED);
+    assert_eq!(
+        std::fs::read_to_string(site.join("content/posts/x.md.2.bak")).unwrap(),
+        GARBLED
+    );
+    assert_eq!(std::fs::read_to_string(&x).unwrap(), fixed);
+
+    // A symlinked post is fixed where it lives; the link stays a link.
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::write(shared.join("y.md"), GARBLED).unwrap();
+    let y = site.join("content/posts/y.md");
+    std::os::unix::fs::symlink(shared.join("y.md"), &y).unwrap();
+    assert_eq!(fix(&site).0, 0);
+    assert!(
+        std::fs::symlink_metadata(&y)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(shared.join("y.md")).unwrap(), fixed);
+    assert_eq!(
+        std::fs::read_to_string(site.join("content/posts/y.md.bak")).unwrap(),
+        GARBLED
+    );
+
+    // No temporary file is left behind, and backups are never published.
+    for dir in [site.join("content/posts"), shared] {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            assert!(!n.contains("smelt-fix"), "{n} left behind");
+        }
+    }
+    let b = build_dir(&site, &[]);
+    assert_eq!(b.code(), 0, "{}", b.stderr());
+    assert!(
+        b.files().iter().all(|f| !f.contains(".bak")),
+        "{:?}",
+        b.files()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn new_never_overwrites_a_file_a_folder_or_a_link() {
+    let w = tempfile::tempdir().unwrap();
+    let site = w.path();
+    write_files(
+        site,
+        &[(
+            "site.toml",
+            "title = \"N\"\nbase_url = \"https://example.org/\"\n".into(),
+        )],
+    );
+    let new = |title: &str| {
+        let o = smelt()
+            .args(["new", title, "--root"])
+            .arg(site)
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let posts = site.join("content/posts");
+    // A bundle folder of that slug.
+    write_files(
+        site,
+        &[("content/posts/bundle-post/index.md", "mine".into())],
+    );
+    let (code, err) = new("Bundle Post");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("already exists (a post folder with this slug)"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(posts.join("bundle-post/index.md")).unwrap(),
+        "mine"
+    );
+    assert!(!posts.join("bundle-post.md").exists());
+    // A dangling symlink where the file would go: not followed, not replaced.
+    std::os::unix::fs::symlink(w.path().join("elsewhere.md"), posts.join("linked.md")).unwrap();
+    let (code, err) = new("Linked");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("already exists"), "{err}");
+    assert!(
+        !w.path().join("elsewhere.md").exists(),
+        "the link target was created"
+    );
+    assert!(
+        std::fs::symlink_metadata(posts.join("linked.md"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    // A file: kept byte for byte.
+    std::fs::write(posts.join("taken.md"), "precious").unwrap();
+    let (code, _) = new("Taken");
+    assert_eq!(code, 1);
+    assert_eq!(
+        std::fs::read_to_string(posts.join("taken.md")).unwrap(),
+        "precious"
+    );
+    // And a fresh title still works.
+    assert_eq!(new("Fresh").0, 0);
+    assert!(posts.join("fresh.md").is_file());
+}
