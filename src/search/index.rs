@@ -7,7 +7,6 @@
 //! shard holds the postings of every stem its words map to, so one fetch answers a word.
 
 use rustc_hash::FxHashMap as HashMap;
-use std::fmt::Write as _;
 
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
@@ -282,8 +281,9 @@ impl Index {
             }
             let gap = if k == 0 { doc } else { doc - prev };
             prev = doc;
-            // Writing to a String cannot fail.
-            let _ = write!(s, "{gap},{imp}");
+            push_u32(&mut s, gap);
+            s.push(',');
+            push_u32(&mut s, u32::from(imp));
         }
         s.push(']');
         s
@@ -313,6 +313,23 @@ impl Index {
             out.push(cur.finish(&postings));
         }
         out
+    }
+}
+
+/// Appends the decimal digits of `n`.
+fn push_u32(s: &mut String, mut n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i..] {
+        s.push(char::from(d));
     }
 }
 

@@ -8,9 +8,21 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// Words left out of the index (and ignored in a finished query word): the most frequent
-/// English function words, which match nearly every post and carry no meaning on their own.
-pub const STOP_WORDS: &[&str] = &[
+macro_rules! stop_words {
+    ($($w:literal),* $(,)?) => {
+        /// Words left out of the index (and ignored in a finished query word): the most frequent
+        /// English function words, which match nearly every post and carry no meaning on their
+        /// own. Sorted; none longer than five bytes.
+        pub const STOP_WORDS: &[&str] = &[$($w),*];
+
+        /// `true` for a stop word (see [`STOP_WORDS`]).
+        pub fn is_stop_word(w: &str) -> bool {
+            w.len() <= 5 && matches!(w, $($w)|*)
+        }
+    };
+}
+
+stop_words![
     "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by",
     "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his",
     "how", "if", "in", "into", "is", "it", "its", "just", "more", "most", "no", "not", "of", "on",
@@ -23,15 +35,11 @@ pub const STOP_WORDS: &[&str] = &[
 /// Longest word kept, in characters; longer runs are identifiers, URLs or base64 noise.
 pub const MAX_WORD_CHARS: usize = 40;
 
-/// `true` for a stop word (see [`STOP_WORDS`]).
-pub fn is_stop_word(w: &str) -> bool {
-    STOP_WORDS.binary_search(&w).is_ok()
-}
-
 /// Folds text for matching: compatibility decomposition (NFKD), lower case, combining marks
 /// removed, and a few letters that do not decompose spelled out (`ß`→`ss`, `æ`→`ae`, `œ`→`oe`,
 /// `ø`→`o`, `ł`→`l`, `đ`/`ð`→`d`, `þ`→`th`, `ı`→`i`, final `ς`→`σ`). So `Détente` and
-/// `detente` fold alike. Works character by character (marks are dropped, so the canonical
+/// `detente` fold alike. Typographic punctuation that can only separate words (quotes, dashes,
+/// `…`, no-break space) becomes a space, which cuts the same [`words`]. Works character by character (marks are dropped, so the canonical
 /// reordering of a whole-string NFKD changes nothing), with a fast path for ASCII.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -41,13 +49,40 @@ pub fn fold(s: &str) -> String {
 
 /// [`fold`], appending to `out`.
 pub fn fold_into(s: &str, out: &mut String) {
-    if s.is_ascii() {
-        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-        return;
-    }
-    for c in s.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
+    let mut rest = s;
+    while !rest.is_empty() {
+        // ASCII runs: copy, then lower the case in place.
+        let ascii = rest.bytes().position(|b| b >= 0x80).unwrap_or(rest.len());
+        if ascii > 0 {
+            let start = out.len();
+            out.push_str(&rest[..ascii]);
+            out[start..].make_ascii_lowercase();
+            rest = &rest[ascii..];
+            continue;
+        }
+        let mut chars = rest.chars();
+        let Some(c) = chars.next() else { break };
+        rest = chars.as_str();
+        // Common typographic punctuation only ever separates words (its NFKD has no letter,
+        // digit or `.`): a space cuts the same words, without the decomposition work.
+        if matches!(
+            c,
+            '\u{a0}'
+                | '\u{ab}'
+                | '\u{b0}'
+                | '\u{b7}'
+                | '\u{bb}'
+                | '\u{d7}'
+                | '\u{2013}'
+                | '\u{2014}'
+                | '\u{2018}'
+                | '\u{2019}'
+                | '\u{201c}'
+                | '\u{201d}'
+                | '\u{2022}'
+                | '\u{2026}'
+        ) {
+            out.push(' ');
             continue;
         }
         for d in std::iter::once(c).nfkd() {
@@ -76,35 +111,77 @@ fn is_word_char(c: char) -> bool {
     c.is_alphabetic() || c.is_numeric()
 }
 
+/// Whether the character starting at byte `i` is a word character and a digit, and its length.
+#[inline(always)]
+fn class_at(s: &str, i: usize) -> (bool, bool, usize) {
+    let b = s.as_bytes()[i];
+    if b < 0x80 {
+        (b.is_ascii_alphanumeric(), b.is_ascii_digit(), 1)
+    } else {
+        class_slow(s, i)
+    }
+}
+
+#[cold]
+fn class_slow(s: &str, i: usize) -> (bool, bool, usize) {
+    match s[i..].chars().next() {
+        Some(c) => (is_word_char(c), c.is_numeric(), c.len_utf8()),
+        None => (false, false, 1),
+    }
+}
+
 /// Cuts folded text into raw tokens: maximal runs of letters and digits, where a `.` between
 /// two digits stays inside the token (`12.16.3`, `1.5`). Everything else separates.
 pub fn tokens(folded: &str) -> impl Iterator<Item = &str> {
-    let mut rest = folded;
+    let bytes = folded.as_bytes();
+    let mut i = 0;
     std::iter::from_fn(move || {
         loop {
-            let start = rest.find(is_word_char)?;
-            let s = &rest[start..];
-            let mut end = 0;
-            let mut prev_digit = false;
-            let mut it = s.char_indices().peekable();
-            while let Some((i, c)) = it.next() {
-                if is_word_char(c) {
-                    prev_digit = c.is_numeric();
-                    end = i + c.len_utf8();
-                } else if c == '.' && prev_digit && it.peek().is_some_and(|&(_, n)| n.is_numeric())
-                {
-                    prev_digit = false;
-                    end = i + 1;
-                } else {
+            if i >= bytes.len() {
+                return None;
+            }
+            let b = bytes[i];
+            if b < 0x80 {
+                if b.is_ascii_alphanumeric() {
                     break;
                 }
+                i += 1;
+                continue;
             }
-            let tok = &s[..end];
-            rest = &s[end..];
-            if !tok.is_empty() {
-                return Some(tok);
+            let (word, _, len) = class_slow(folded, i);
+            if word {
+                break;
             }
+            i += len;
         }
+        let start = i;
+        let mut prev_digit = false;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_alphanumeric() {
+                prev_digit = b.is_ascii_digit();
+                i += 1;
+                continue;
+            }
+            if b == b'.' {
+                if prev_digit && i + 1 < bytes.len() && class_at(folded, i + 1).1 {
+                    prev_digit = false;
+                    i += 1;
+                    continue;
+                }
+                break;
+            }
+            if b < 0x80 {
+                break;
+            }
+            let (word, digit, len) = class_slow(folded, i);
+            if !word {
+                break;
+            }
+            prev_digit = digit;
+            i += len;
+        }
+        Some(&folded[start..i])
     })
 }
 
@@ -122,14 +199,18 @@ fn is_hex_hash(t: &str) -> bool {
 /// version is found with or without its prefix.
 pub fn words<'a>(folded: &'a str, mut f: impl FnMut(&'a str)) {
     for t in tokens(folded) {
-        let n = t.chars().count();
-        if !(2..=MAX_WORD_CHARS).contains(&n) || is_hex_hash(t) || is_stop_word(t) {
+        let n = if t.is_ascii() {
+            t.len()
+        } else {
+            t.chars().count()
+        };
+        if !(2..=MAX_WORD_CHARS).contains(&n) || is_stop_word(t) || is_hex_hash(t) {
             continue;
         }
         f(t);
-        if let Some(i) = t.find(|c: char| c.is_ascii_digit())
+        if t.contains('.')
+            && let Some(i) = t.find(|c: char| c.is_ascii_digit())
             && i > 0
-            && t[i..].contains('.')
             && t[..i].chars().all(char::is_alphabetic)
         {
             f(&t[i..]);
@@ -148,7 +229,7 @@ pub fn html_text(html: &str) -> (String, String) {
     let mut skip_until: Option<&str> = None;
     let mut rest = html;
     while !rest.is_empty() {
-        let Some(lt) = rest.find('<') else {
+        let Some(lt) = memchr::memchr(b'<', rest.as_bytes()) else {
             if skip_until.is_none() {
                 push_text(&mut text, rest, in_heading > 0, &mut headings);
             }
@@ -165,7 +246,7 @@ pub fn html_text(html: &str) -> (String, String) {
             };
             continue;
         }
-        let Some(gt) = tag_src.find('>') else {
+        let Some(gt) = memchr::memchr(b'>', tag_src.as_bytes()) else {
             // A lone `<` in text (the markdown stage escapes these, but be lenient).
             if skip_until.is_none() {
                 push_text(&mut text, tag_src, in_heading > 0, &mut headings);
@@ -238,18 +319,45 @@ fn trim_end_space(out: &mut String) {
     }
 }
 
-/// Appends `s` with every run of whitespace collapsed into one space (none at the start).
+/// Appends `s` with every run of ASCII whitespace collapsed into one space (none at the start
+/// of `out`). Other spaces (no-break, thin) are kept as written.
 fn push_collapsed(out: &mut String, s: &str) {
-    for (i, w) in s.split(char::is_whitespace).enumerate() {
-        if i > 0 {
+    let b = s.as_bytes();
+    // Fast path for prose: no line breaks, tabs or double spaces.
+    if memchr::memchr3(b'\n', b'\t', b'\r', b).is_none() && memchr::memmem::find(b, b"  ").is_none()
+    {
+        let s = if out.is_empty() || out.ends_with(' ') {
+            s.trim_start_matches(' ')
+        } else {
+            s
+        };
+        out.push_str(s);
+        return;
+    }
+    // ASCII bytes never occur inside a multi-byte UTF-8 sequence, so cutting at them is safe.
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_whitespace() {
             push_space(out);
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            continue;
         }
-        out.push_str(w);
+        let start = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        out.push_str(&s[start..i]);
     }
 }
 
 fn push_text(text: &mut String, raw: &str, heading: bool, headings: &mut String) {
-    let decoded = html_escape::decode_html_entities(raw);
+    let decoded = if memchr::memchr(b'&', raw.as_bytes()).is_some() {
+        html_escape::decode_html_entities(raw)
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    };
     push_collapsed(text, &decoded);
     if heading {
         push_collapsed(headings, &decoded);
@@ -287,7 +395,9 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted, STOP_WORDS);
+        assert!(STOP_WORDS.iter().all(|w| w.len() <= 5 && is_stop_word(w)));
         assert!(is_stop_word("the"));
+        assert!(!is_stop_word("thee"));
         assert!(!is_stop_word("china"));
     }
 
@@ -301,6 +411,7 @@ mod tests {
         assert_eq!(fold("China"), "china");
         assert_eq!(fold("ΟΔΥΣΣΕΥΣ"), "οδυσσευσ");
         assert_eq!(fold("e\u{301}tude"), "etude");
+        assert_eq!(fold("“China’s”—1…2"), " china s  1 2");
     }
 
     #[test]
