@@ -64,6 +64,8 @@ pub struct Writer {
     old: Manifest,
     new: Mutex<BTreeMap<String, ManifestEntry>>,
     unchanged: Mutex<usize>,
+    /// Folders already made in the staging folder (saves a `mkdir` per file).
+    made: Mutex<HashSet<PathBuf>>,
 }
 
 /// Makes a path absolute and canonical as far as it exists (the rest is appended).
@@ -138,10 +140,21 @@ fn hex(h: &blake3::Hash) -> String {
     h.to_hex().to_string()
 }
 
+// `Diagnostic` is the crate-wide error of the render and write stages.
+#[allow(clippy::result_large_err)]
 impl Writer {
     /// Checks the output folder and prepares a staging folder. `force` allows writing into
     /// a non-empty folder smelt did not create (nothing in it is deleted).
     pub fn begin(root: &Path, out: &Path, force: bool) -> Result<Writer, Error> {
+        let w = Writer::open(root, out, force)?;
+        w.stage()?;
+        Ok(w)
+    }
+
+    /// Checks the output folder and reads its manifest, without touching anything: call
+    /// [`Writer::stage`] before writing, or [`Writer::finish_unchanged`] when nothing
+    /// changes. `force` as for [`Writer::begin`].
+    pub fn open(root: &Path, out: &Path, force: bool) -> Result<Writer, Error> {
         let out_abs = check_output_dir(root, out)?;
         // A build killed between the two renames of the fallback swap (systems without an
         // atomic exchange) left the previous output parked beside it: put it back first.
@@ -170,17 +183,115 @@ impl Writer {
             }
         }
         let staging = staging_path(&out_abs);
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-        }
-        std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
         Ok(Writer {
             out: out_abs,
             staging,
             old,
             new: Mutex::new(BTreeMap::new()),
             unchanged: Mutex::new(0),
+            made: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// Makes an empty staging folder (removing one a killed build left).
+    pub fn stage(&self) -> Result<(), Error> {
+        let staging = &self.staging;
+        if staging.exists() {
+            std::fs::remove_dir_all(staging).map_err(|e| Error::io(staging, e))?;
+        }
+        std::fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))
+    }
+
+    /// `true` when the previous output has `rel` with content `entry` (per its manifest) and
+    /// the file is still there with that size.
+    pub fn intact(&self, rel: &str, entry: &ManifestEntry) -> bool {
+        self.old.files.get(rel) == Some(entry)
+            && std::fs::symlink_metadata(self.out.join(rel))
+                .is_ok_and(|m| m.is_file() && m.len() == entry.size)
+    }
+
+    /// Number of files smelt wrote in the previous build, and whether `paths` are exactly
+    /// them.
+    pub fn same_paths<'p>(&self, paths: impl Iterator<Item = &'p str>) -> bool {
+        let mut n = 0;
+        for p in paths {
+            if !self.old.files.contains_key(p) {
+                return false;
+            }
+            n += 1;
+        }
+        n == self.old.files.len()
+    }
+
+    /// The content entry of a file: its bytes hashed (static files are read).
+    pub fn entry_of(file: &RenderedFile) -> Result<ManifestEntry, Diagnostic> {
+        let owned;
+        let bytes: &[u8] = match &file.data {
+            FileData::Bytes(b) => b,
+            FileData::Static(StaticSource::Embedded(b)) => b,
+            FileData::Static(StaticSource::Disk(p)) => {
+                owned = std::fs::read(p).map_err(|e| {
+                    Diagnostic::error("io", format!("cannot read {}: {e}", p.display()))
+                })?;
+                &owned
+            }
+        };
+        Ok(ManifestEntry {
+            hash: hex(&blake3::hash(bytes)),
+            size: bytes.len() as u64,
+        })
+    }
+
+    /// Puts the previous output's `rel` (content `entry`) into the new output without
+    /// rewriting it (a hard link). `Ok(false)` when it cannot (changed, missing, or linking
+    /// failed): the caller then writes the file.
+    pub fn keep(&self, rel: &str, entry: &ManifestEntry) -> Result<bool, Diagnostic> {
+        if !is_safe_rel(rel) || !self.intact(rel, entry) {
+            return Ok(false);
+        }
+        let dest = self.staging.join(rel);
+        self.make_parent(&dest)?;
+        if std::fs::hard_link(self.out.join(rel), &dest).is_err() {
+            return Ok(false);
+        }
+        *self.unchanged.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.record(rel, entry.clone())
+    }
+
+    /// Ends a build in which every file is the same as in the previous output: nothing is
+    /// written or moved.
+    pub fn finish_unchanged(self) -> WriteStats {
+        WriteStats {
+            written: 0,
+            unchanged: self.old.files.len(),
+            removed: 0,
+            kept_foreign: 0,
+        }
+    }
+
+    fn make_parent(&self, dest: &Path) -> Result<(), Diagnostic> {
+        let Some(parent) = dest.parent() else {
+            return Ok(());
+        };
+        if self.made.lock().unwrap_or_else(|e| e.into_inner()).contains(parent) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(parent).map_err(|e| {
+            Diagnostic::error("io", format!("cannot write {}: {e}", parent.display()))
+        })?;
+        self.made
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(parent.to_path_buf());
+        Ok(())
+    }
+
+    fn record(&self, rel: &str, entry: ManifestEntry) -> Result<bool, Diagnostic> {
+        let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
+        if new.insert(rel.to_string(), entry).is_some() {
+            return Err(Diagnostic::error("output", format!("two outputs were written to {rel}")));
+        }
+        Ok(true)
     }
 
     /// The final output folder (absolute).
@@ -191,6 +302,11 @@ impl Writer {
     /// Writes one file into the staging folder; safe to call from many threads. Unchanged
     /// content is hard-linked from the previous output.
     pub fn write(&self, file: &RenderedFile) -> Result<(), Diagnostic> {
+        self.write_entry(file).map(|_| ())
+    }
+
+    /// [`Writer::write`], returning the file's content entry.
+    pub fn write_entry(&self, file: &RenderedFile) -> Result<ManifestEntry, Diagnostic> {
         let rel = &file.path;
         if !is_safe_rel(rel) {
             return Err(Diagnostic::error("output", format!("refusing to write unsafe output path {rel:?}")));
@@ -199,9 +315,7 @@ impl Writer {
         let io_err = |e: io::Error, p: &Path| {
             Diagnostic::error("io", format!("cannot write {}: {e}", p.display()))
         };
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io_err(e, parent))?;
-        }
+        self.make_parent(&dest)?;
         let owned;
         let bytes: &[u8] = match &file.data {
             FileData::Bytes(b) => b,
@@ -217,20 +331,14 @@ impl Writer {
             hash: hex(&blake3::hash(bytes)),
             size: bytes.len() as u64,
         };
-        let previous = self.out.join(rel);
-        let same = self.old.files.get(rel) == Some(&entry)
-            && std::fs::symlink_metadata(&previous).is_ok_and(|m| m.is_file() && m.len() == entry.size);
-        let linked = same && std::fs::hard_link(&previous, &dest).is_ok();
+        let linked = self.intact(rel, &entry) && std::fs::hard_link(self.out.join(rel), &dest).is_ok();
         if linked {
             *self.unchanged.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         } else {
             std::fs::write(&dest, bytes).map_err(|e| io_err(e, &dest))?;
         }
-        let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
-        if new.insert(rel.clone(), entry).is_some() {
-            return Err(Diagnostic::error("output", format!("two outputs were written to {rel}")));
-        }
-        Ok(())
+        self.record(rel, entry.clone())?;
+        Ok(entry)
     }
 
     /// Discards the staging folder; the output folder is untouched.
