@@ -76,10 +76,10 @@ fn post(i: usize) -> String {
         md.push_str(&paragraph(i + s + 3, 80));
         md.push_str("[^n]\n\n- one point\n- another *point*\n\n> A quoted line.\n\n");
     }
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         md.push_str("| Metric | 2023 | 2024 |\n|---|---:|---:|\n| Output | 10 | 12 |\n| Price | 3 | 4 |\n\n");
     }
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         md.push_str("```python\nimport json\n\ndef load(path):\n    with open(path) as f:\n        return json.load(f)  # data\n\nprint(load('x.json')['rows'][0])\n```\n\n");
     }
     md.push_str("[^n]: A footnote with a [link](https://example.org/).\n");

@@ -5,6 +5,7 @@
 //! static site. See `pipeline` for the stages and `themes/README.md` for the template
 //! context.
 
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod cmd;

@@ -24,7 +24,7 @@ use crate::highlight::{self, Outcome};
 use crate::model::{Body, BodyHeading, BodyLink, TocEntry};
 
 /// What a link to a source file (`posts/x.md`) points at.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Resolved {
     /// A page that will be built, at this site path.
     Page(String),

@@ -8,12 +8,14 @@ pub mod parse;
 pub mod render;
 pub mod write;
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::cache;
 use crate::config::Config;
 use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::model::Site;
@@ -68,14 +70,22 @@ pub fn load_config(opts: &BuildOptions) -> Result<Config, Diagnostics> {
 /// Runs load, parse and index, and loads templates. Returns every diagnostic found; the
 /// caller decides whether errors stop it (they always stop `build`).
 pub fn prepare(opts: &BuildOptions, config: Config) -> Result<Prepared, Diagnostics> {
+    prepare_with(opts, config, None)
+}
+
+/// [`prepare`], taking Markdown bodies from the build cache `bodies` where still valid.
+fn prepare_with(
+    opts: &BuildOptions,
+    config: Config,
+    bodies: Option<&mut cache::Bodies>,
+) -> Result<Prepared, Diagnostics> {
     let theme = Theme::resolve(&opts.root, &config.theme).map_err(|d| Diagnostics::from(vec![d]))?;
     let loaded = load::load(&opts.root, &theme);
-    let publish = parse::Publish {
-        drafts: opts.drafts,
-        future: opts.future,
-        now: jiff::Timestamp::now(),
+    let publish = publish_of(opts);
+    let parsed = match bodies {
+        Some(b) => b.parse(&loaded.files, &config, publish),
+        None => parse::parse(&loaded.files, &config, publish),
     };
-    let parsed = parse::parse(&loaded.files, &config, publish);
     let mut diags = loaded.diags;
     let unpublished = parsed.unpublished.clone();
     let mut parsed = parsed;
@@ -99,6 +109,14 @@ pub fn prepare(opts: &BuildOptions, config: Config) -> Result<Prepared, Diagnost
     })
 }
 
+fn publish_of(opts: &BuildOptions) -> parse::Publish {
+    parse::Publish {
+        drafts: opts.drafts,
+        future: opts.future,
+        now: jiff::Timestamp::now(),
+    }
+}
+
 /// What a finished build did.
 #[derive(Debug)]
 pub struct BuildReport {
@@ -120,13 +138,21 @@ pub struct BuildReport {
 
 /// `smelt build`: the whole pipeline into the output folder. On any error nothing in the
 /// output folder changes and every problem is returned.
+///
+/// Work known from the last build is skipped through the build cache (see [`cache`]): bodies
+/// whose inputs are unchanged are not rendered from Markdown again, jobs whose inputs are
+/// unchanged are not rendered again (their files are linked from the previous output), and
+/// when every file is unchanged the output folder is not touched at all.
+#[allow(clippy::result_large_err)]
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let start = Instant::now();
     let config = load_config(opts).map_err(Error::Content)?;
     let out = config.output_path(&opts.root, opts.output.as_deref());
     // Refuse a dangerous output folder before doing any work.
     write::check_output_dir(&opts.root, &out)?;
-    let prepared = prepare(opts, config).map_err(Error::Content)?;
+    let config_hash = crate::serve::deps::hash_serialized(&config);
+    let mut bodies = cache::Bodies::open(&opts.root, &config, publish_of(opts));
+    let prepared = prepare_with(opts, config, Some(&mut bodies)).map_err(Error::Content)?;
     if prepared.diags.has_errors() {
         return Err(Error::Content(prepared.diags));
     }
@@ -137,23 +163,97 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         ..
     } = prepared;
     let renderer = render::Renderer::new(&site, &templates).map_err(Error::Content)?;
-    let writer = write::Writer::begin(&opts.root, &out, opts.force)?;
     let jobs = renderer.jobs();
-    let results: Vec<Result<usize, Diagnostic>> = jobs
+    let templates_fp = *templates.fingerprint().as_bytes();
+    let fps = cache::fingerprints(&renderer, &jobs, &bodies, &templates_fp, &config_hash);
+    let outputs = cache::Outputs::open(&opts.root);
+    let writer = write::Writer::open(&opts.root, &out, opts.force)?;
+    let output = writer.out().to_path_buf();
+    // A job is skipped when its fingerprint is the recorded one and its files are intact.
+    let hits: Vec<Option<&cache::JobRecord>> = fps
         .par_iter()
-        .map(|job| {
-            let files = renderer.render(job)?;
-            for f in &files {
-                writer.write(f)?;
+        .map(|fp| {
+            let (id, fp) = fp.as_ref()?;
+            let rec = outputs.hit(id, fp)?;
+            rec.files.iter().all(|(p, e)| writer.intact(p, e)).then_some(rec)
+        })
+        .collect();
+    let finish = |stats: write::WriteStats, files: usize, records: HashMap<String, cache::JobRecord>| {
+        bodies.save(&site);
+        outputs.save(&records);
+        BuildReport {
+            posts: site.posts.len(),
+            pages: site.pages.len(),
+            files,
+            stats,
+            elapsed: start.elapsed(),
+            warnings: diags.clone(),
+            output: output.clone(),
+        }
+    };
+    if let Some(files) = unchanged_build(&site, &jobs, &hits, &writer) {
+        let records = jobs
+            .iter()
+            .zip(&fps)
+            .zip(&hits)
+            .filter_map(|((_, fp), hit)| Some((fp.as_ref()?.0.clone(), (*hit)?.clone())))
+            .collect();
+        let stats = writer.finish_unchanged();
+        return Ok(finish(stats, files, records));
+    }
+    writer.stage()?;
+    type Done = (usize, Option<(String, cache::JobRecord)>);
+    let results: Vec<Result<Done, Diagnostic>> = jobs
+        .par_iter()
+        .zip(&fps)
+        .zip(&hits)
+        .map(|((job, fp), hit)| {
+            let mut kept: HashSet<&str> = HashSet::new();
+            if let Some(rec) = hit {
+                for (p, e) in &rec.files {
+                    if !writer.keep(p, e)? {
+                        break;
+                    }
+                    kept.insert(p);
+                }
+                if kept.len() == rec.files.len() {
+                    let mut n = rec.files.len();
+                    if let render::Job::Post(i) = job {
+                        for f in render::post_assets(&site.posts[*i]) {
+                            writer.write(&f)?;
+                            n += 1;
+                        }
+                    }
+                    let id = fp.as_ref().map(|(id, _)| id.clone());
+                    return Ok((n, id.map(|id| (id, (*rec).clone()))));
+                }
             }
-            Ok(files.len())
+            let files = renderer.render(job)?;
+            let mut record = Vec::new();
+            for f in &files {
+                if kept.contains(f.path.as_str()) {
+                    continue;
+                }
+                let entry = writer.write_entry(f)?;
+                if matches!(f.data, render::FileData::Bytes(_)) {
+                    record.push((f.path.clone(), entry));
+                }
+            }
+            let mut rec_of = |(id, fp): &(String, _)| {
+                (id.clone(), cache::JobRecord { fingerprint: *fp, files: std::mem::take(&mut record) })
+            };
+            Ok((files.len(), fp.as_ref().map(&mut rec_of)))
         })
         .collect();
     let mut errors = Diagnostics::new();
     let mut files = 0;
+    let mut records = HashMap::with_capacity(jobs.len());
     for r in results {
         match r {
-            Ok(n) => files += n,
+            Ok((n, rec)) => {
+                files += n;
+                records.extend(rec);
+            }
             Err(d) => errors.push(d),
         }
     }
@@ -162,17 +262,47 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         errors.sort();
         return Err(Error::Content(errors));
     }
-    let output = writer.out().to_path_buf();
     let stats = writer.commit()?;
-    Ok(BuildReport {
-        posts: site.posts.len(),
-        pages: site.pages.len(),
-        files,
-        stats,
-        elapsed: start.elapsed(),
-        warnings: diags,
-        output,
-    })
+    Ok(finish(stats, files, records))
+}
+
+/// `Some(file count)` when the build would leave the output exactly as it is: every job is a
+/// cache hit (static files: their content is unchanged) and the set of files is the same.
+fn unchanged_build(
+    site: &Site,
+    jobs: &[render::Job],
+    hits: &[Option<&cache::JobRecord>],
+    writer: &write::Writer,
+) -> Option<usize> {
+    let copied: Vec<render::RenderedFile> = jobs
+        .iter()
+        .zip(hits)
+        .flat_map(|(job, hit)| match (job, hit) {
+            (render::Job::Static(i), _) => vec![render::RenderedFile {
+                path: site.static_files[*i].to.clone(),
+                data: render::FileData::Static(site.static_files[*i].from.clone()),
+            }],
+            (render::Job::Post(i), Some(_)) => render::post_assets(&site.posts[*i]).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    if jobs
+        .iter()
+        .zip(hits)
+        .any(|(job, hit)| hit.is_none() && !matches!(job, render::Job::Static(_)))
+    {
+        return None;
+    }
+    let same_copies = copied.par_iter().all(|f| {
+        write::Writer::entry_of(f).is_ok_and(|e| writer.intact(&f.path, &e))
+    });
+    if !same_copies {
+        return None;
+    }
+    let rendered = hits.iter().flatten().flat_map(|r| r.files.iter().map(|(p, _)| p.as_str()));
+    let paths = rendered.chain(copied.iter().map(|f| f.path.as_str()));
+    let count = hits.iter().flatten().map(|r| r.files.len()).sum::<usize>() + copied.len();
+    writer.same_paths(paths).then_some(count)
 }
 
 /// Resolves `--root` (default: the current folder).

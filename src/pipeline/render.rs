@@ -419,12 +419,7 @@ impl<'a> Renderer<'a> {
                 );
                 ctx.insert_value("post", Value::from(post));
                 let mut files = self.page_file(&p.path, "post.html", &ctx, &format!("{} from {}", p.path, p.source))?;
-                for asset in &p.assets {
-                    files.push(RenderedFile {
-                        path: format!("{}{}", p.path.trim_start_matches('/'), asset.name),
-                        data: FileData::Static(StaticSource::Disk(asset.from.clone())),
-                    });
-                }
+                files.extend(post_assets(p));
                 Ok(files)
             }
             Job::Page(i) => {
@@ -581,6 +576,14 @@ impl<'a> Renderer<'a> {
             Generator::Search => crate::search::generate(self),
         }
     }
+}
+
+/// The files of a post bundle, copied beside the post's page.
+pub fn post_assets(p: &crate::model::Post) -> impl Iterator<Item = RenderedFile> + '_ {
+    p.assets.iter().map(|asset| RenderedFile {
+        path: format!("{}{}", p.path.trim_start_matches('/'), asset.name),
+        data: FileData::Static(StaticSource::Disk(asset.from.clone())),
+    })
 }
 
 /// Renders the whole site into memory, sorted by path (used by `serve` and tests).

@@ -248,6 +248,27 @@ impl Atoms {
         }
     }
 
+    /// A key of the whole site: every atom, in order. It changes whenever any post, page,
+    /// author, tag, sidebar or global input changes, so it fingerprints the files made by
+    /// code (feeds, sitemap, search index, redirects), which read the whole site.
+    pub fn site_key(&self) -> Key {
+        let mut h = H::new("site");
+        h.key(&self.global).key(&self.sidebar);
+        let mut without: Vec<(&usize, &Key)> = self.sidebar_without.iter().collect();
+        without.sort();
+        h.num(without.len());
+        for (i, k) in without {
+            h.num(*i).key(k);
+        }
+        for keys in [&self.content, &self.cards, &self.pages, &self.authors, &self.terms] {
+            h.num(keys.len());
+            for k in keys.iter() {
+                h.key(k);
+            }
+        }
+        h.done()
+    }
+
     fn listing(&self, h: &mut H, items: &[usize], n: usize, per_page: usize) {
         let per = per_page.max(1);
         let start = ((n - 1) * per).min(items.len());

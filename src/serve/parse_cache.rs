@@ -32,7 +32,7 @@ pub type Key = [u8; 32];
 type First = Result<Option<Head>, Vec<Diagnostic>>;
 
 /// One link question asked while rendering a body: (from source, target) → answer.
-type Question = (String, String, Resolved);
+pub type Question = (String, String, Resolved);
 
 /// The rendered body of one file and what it depended on.
 #[derive(Debug, Clone)]
@@ -71,9 +71,24 @@ pub struct ParseCache {
 }
 
 /// A resolver that records every question and answer.
-struct Recording<'a> {
+pub struct Recording<'a> {
     inner: &'a dyn LinkResolver,
     log: Mutex<Vec<Question>>,
+}
+
+impl<'a> Recording<'a> {
+    /// Records the questions asked of `inner`.
+    pub fn new(inner: &'a dyn LinkResolver) -> Recording<'a> {
+        Recording {
+            inner,
+            log: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The questions asked and the answers given, in order.
+    pub fn into_questions(self) -> Vec<Question> {
+        self.log.into_inner().unwrap_or_default()
+    }
 }
 
 impl LinkResolver for Recording<'_> {
@@ -108,7 +123,7 @@ pub fn setup_key(config: &Config, publish: Publish) -> Key {
 
 /// The content key of a rendered document: its file's bytes, identity and bundle assets, the
 /// parse setup, its permalink and the answers to its link questions.
-fn content_key(f: &SourceFile, setup: &Key, path: &str, questions: &[Question]) -> Key {
+pub fn content_key(f: &SourceFile, setup: &Key, path: &str, questions: &[Question]) -> Key {
     let mut h = blake3::Hasher::new();
     let mut put = |b: &[u8]| {
         h.update(&(b.len() as u64).to_le_bytes());

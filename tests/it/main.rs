@@ -15,3 +15,4 @@ mod serve;
 mod fuzz_replay;
 mod security;
 mod output_manifest;
+mod build_cache;

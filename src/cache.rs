@@ -1,0 +1,427 @@
+//! Build cache, used by `smelt build`: the expensive, deterministic results of one build kept
+//! on disk in `<root>/.smelt-cache/build/` so the next build can skip that work.
+//!
+//! Two stores, each one file:
+//! - **bodies** (`bodies.bin`, parse pass 2): per source file, its rendered Markdown body (HTML
+//!   with highlighted code, summary, table of contents, links) with every link question the
+//!   rendering asked and the answer it got. An entry is used while its *content key*
+//!   ([`crate::serve::parse_cache::content_key`]: file bytes, source path, stem, kind, bundle
+//!   assets, configuration and publish flags, permalink, link answers) is unchanged and every
+//!   question still gets the same answer. Bodies whose rendering reported a diagnostic are not
+//!   kept, so their warnings show on every build.
+//! - **outputs** (`outputs.bin`, render stage): per render job, the fingerprint of everything
+//!   its template context is made from ([`crate::serve::deps`], the same fingerprints `serve`
+//!   uses; files made by code get the key of the whole site) and the files it produced (path,
+//!   hash, size). A job with the same fingerprint whose files are intact in the output folder
+//!   is not rendered: its files are linked from the previous output.
+//!
+//! Invariants: the cache never changes output; it only skips work whose result it knows. Each
+//! file starts with a header (format version, the smelt build id `SMELT_BUILD_ID`, the parse
+//! setup) and ends with a BLAKE3 checksum of everything before it; a file that is missing,
+//! unreadable, truncated, corrupt, from another smelt build or another setup is ignored, never
+//! fatal. Files are written to a temporary name and renamed into place, so concurrent or
+//! killed builds leave a complete file or none; failing to write (a read-only site) is ignored.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use bincode::Options;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::error::{Diagnostic, Diagnostics};
+use crate::markdown::LinkResolver;
+use crate::model::{Body, Site, SourceFile};
+use crate::pipeline::parse::{self, Doc, Parsed, Publish, Resolver};
+use crate::pipeline::render::{Job, Renderer};
+use crate::pipeline::write::ManifestEntry;
+use crate::serve::deps::{self, Atoms};
+use crate::serve::parse_cache::{Key, Question, Recording, content_key, setup_key};
+
+/// The cache folder under the site root.
+pub const DIR: &str = ".smelt-cache/build";
+
+/// Version of the file layout; bump when the stored types change shape.
+const FORMAT: u32 = 1;
+
+/// Identifies the smelt build that wrote a cache (sources, theme and locked dependencies).
+pub const BUILD_ID: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("SMELT_BUILD_ID"));
+
+/// The first thing in every cache file.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+struct Header {
+    magic: String,
+    format: u32,
+    build: String,
+    /// What the entries were made with (configuration and publish flags), or zeros.
+    setup: Key,
+}
+
+impl Header {
+    fn new(setup: Key) -> Header {
+        Header {
+            magic: "smelt-cache".into(),
+            format: FORMAT,
+            build: BUILD_ID.into(),
+            setup,
+        }
+    }
+}
+
+/// `io::Read` that hashes what it reads.
+struct HashRead<R> {
+    inner: R,
+    hasher: blake3::Hasher,
+}
+
+impl<R: Read> Read for HashRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// `io::Write` that hashes what it writes.
+struct HashWrite<W> {
+    inner: W,
+    hasher: blake3::Hasher,
+}
+
+impl<W: Write> Write for HashWrite<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads a cache file written by [`store`]: `None` unless it exists, its header matches
+/// `setup` and this build, its payload decodes, and its checksum is right.
+fn load<T: serde::de::DeserializeOwned>(path: &Path, setup: &Key) -> Option<T> {
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    // No length prefix in a corrupt file can make the decoder allocate more than the file.
+    let opts = bincode::DefaultOptions::new().with_limit(len);
+    let mut r = HashRead {
+        inner: BufReader::with_capacity(1 << 16, file),
+        hasher: blake3::Hasher::new(),
+    };
+    let header: Header = opts.deserialize_from(&mut r).ok()?;
+    if header != Header::new(*setup) {
+        return None;
+    }
+    let value: T = opts.deserialize_from(&mut r).ok()?;
+    let computed = r.hasher.finalize();
+    let mut stored = [0u8; 32];
+    r.inner.read_exact(&mut stored).ok()?;
+    let mut rest = [0u8; 1];
+    if r.inner.read(&mut rest).ok()? != 0 || computed.as_bytes() != &stored {
+        return None;
+    }
+    Some(value)
+}
+
+/// Writes a cache file: header, payload, checksum; to a temporary file renamed into place.
+fn store<T: Serialize>(path: &Path, setup: &Key, value: &T) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = HashWrite {
+            inner: BufWriter::with_capacity(1 << 16, file),
+            hasher: blake3::Hasher::new(),
+        };
+        let opts = bincode::DefaultOptions::new();
+        opts.serialize_into(&mut w, &Header::new(*setup))
+            .map_err(std::io::Error::other)?;
+        opts.serialize_into(&mut w, value).map_err(std::io::Error::other)?;
+        let sum = w.hasher.finalize();
+        let mut inner = w.inner;
+        inner.write_all(sum.as_bytes())?;
+        inner.flush()?;
+        drop(inner);
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// One cached body as stored: source path, content key, link questions, body.
+type StoredBody = (String, Key, Vec<Question>, Body);
+
+/// The bodies store (see the module documentation).
+#[derive(Debug, Default)]
+pub struct Bodies {
+    path: PathBuf,
+    setup: Key,
+    /// Entries read from disk, by source path (taken out as they are used).
+    loaded: HashMap<String, (Key, Vec<Question>, Body)>,
+    /// Content key of every published document of the current build, by source path.
+    keys: HashMap<String, Key>,
+    /// Documents of the current build whose body can be stored: key and questions.
+    storable: HashMap<String, (Key, Vec<Question>)>,
+    /// Bodies rendered (not taken from disk) in the current build.
+    rendered: usize,
+    /// Bodies taken from disk in the current build.
+    reused: usize,
+    /// Entries read from disk.
+    read: usize,
+}
+
+impl Bodies {
+    /// Reads the bodies store of the site at `root` for builds with `config` and `publish`;
+    /// empty when there is none or it cannot be used.
+    pub fn open(root: &Path, config: &Config, publish: Publish) -> Bodies {
+        let setup = setup_key(config, publish);
+        let path = root.join(DIR).join("bodies.bin");
+        let stored: Vec<StoredBody> = load(&path, &setup).unwrap_or_default();
+        let read = stored.len();
+        let loaded = stored
+            .into_iter()
+            .map(|(source, key, questions, body)| (source, (key, questions, body)))
+            .collect();
+        Bodies {
+            path,
+            setup,
+            loaded,
+            read,
+            ..Bodies::default()
+        }
+    }
+
+    /// Content key of the published document parsed from `source` in the current build.
+    pub fn key(&self, source: &str) -> Option<&Key> {
+        self.keys.get(source)
+    }
+
+    /// (bodies rendered, bodies taken from the cache) in the current build.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.rendered, self.reused)
+    }
+
+    /// The parse stage ([`parse::parse`], same result) with bodies taken from the store where
+    /// still valid. Remembers every document's content key for [`Bodies::save`] and the
+    /// render fingerprints.
+    pub fn parse(&mut self, files: &[SourceFile], config: &Config, publish: Publish) -> Parsed {
+        let tz = config.time_zone();
+        let setup = self.setup;
+        let firsts: Vec<_> = files
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| parse::first_pass(i, f, config, &tz, publish))
+            .collect();
+        let mut diags = Diagnostics::new();
+        let mut heads = Vec::new();
+        for r in firsts {
+            match r {
+                Ok(Some(h)) => heads.push(h),
+                Ok(None) => {}
+                Err(ds) => diags.extend(ds),
+            }
+        }
+        diags.extend(files.iter().filter_map(parse::empty_file_warning));
+        let resolver = Resolver::new(&heads, files);
+        let work: Vec<_> = heads
+            .into_iter()
+            .map(|h| {
+                let cached = self.loaded.remove(&files[h.file].source);
+                (h, cached)
+            })
+            .collect();
+        type Done = (Doc, Vec<Diagnostic>, Option<(String, Key, Vec<Question>, bool)>);
+        let results: Vec<Done> = work
+            .into_par_iter()
+            .map(|(h, cached)| {
+                let file = &files[h.file];
+                if !h.publish {
+                    return (Doc::Skipped(parse::unpublished(file, &h)), Vec::new(), None);
+                }
+                if let Some((key, questions, body)) = cached
+                    && questions
+                        .iter()
+                        .all(|(from, target, answer)| resolver.resolve(from, target) == *answer)
+                    && content_key(file, &setup, &h.path, &questions) == key
+                {
+                    let source = file.source.clone();
+                    return (parse::make_doc(file, h, body), Vec::new(), Some((source, key, questions, true)));
+                }
+                let rec = Recording::new(&resolver);
+                let (body, ds) = parse::render_body(file, &h, config, &rec);
+                let questions = rec.into_questions();
+                let key = content_key(file, &setup, &h.path, &questions);
+                let source = file.source.clone();
+                (parse::make_doc(file, h, body), ds, Some((source, key, questions, false)))
+            })
+            .collect();
+        self.loaded.clear();
+        let mut docs = Vec::with_capacity(results.len());
+        for (doc, ds, meta) in results {
+            if let Some((source, key, questions, reused)) = meta {
+                if reused {
+                    self.reused += 1;
+                } else {
+                    self.rendered += 1;
+                }
+                self.keys.insert(source.clone(), key);
+                // Authors keep no `Body` to store; bodies with diagnostics are rendered again
+                // so their warnings show.
+                if ds.is_empty() && !matches!(doc, Doc::Author(_)) {
+                    self.storable.insert(source, (key, questions));
+                }
+            }
+            docs.push((doc, ds));
+        }
+        parse::collect(diags, docs)
+    }
+
+    /// Writes the bodies of `site` that can be stored, unless the store on disk already holds
+    /// exactly them. Errors are ignored (the cache is an optimisation).
+    pub fn save(&self, site: &Site) {
+        if self.rendered == 0 && self.read == self.reused {
+            return;
+        }
+        #[derive(Serialize)]
+        struct Ref<'a>(&'a str, &'a Key, &'a [Question], &'a Body);
+        let bodies = site
+            .posts
+            .iter()
+            .map(|p| (&p.source, &p.body))
+            .chain(site.pages.iter().map(|p| (&p.source, &p.body)));
+        let entries: Vec<Ref<'_>> = bodies
+            .filter_map(|(source, body)| {
+                let (key, questions) = self.storable.get(source)?;
+                Some(Ref(source, key, questions, body))
+            })
+            .collect();
+        let _ = store(&self.path, &self.setup, &entries);
+    }
+}
+
+/// What one render job produced last time: its fingerprint and its rendered files (files
+/// copied as they are — static files, bundle assets — are not listed: they are always
+/// written, which links them when unchanged).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct JobRecord {
+    /// Fingerprint of the job's input.
+    pub fingerprint: Key,
+    /// (output path, content) of each rendered file.
+    pub files: Vec<(String, ManifestEntry)>,
+}
+
+/// The outputs store (see the module documentation).
+#[derive(Debug, Default)]
+pub struct Outputs {
+    path: PathBuf,
+    /// Records of the last build, by job identity.
+    pub old: HashMap<String, JobRecord>,
+}
+
+impl Outputs {
+    /// Reads the outputs store of the site at `root`; empty when there is none or it cannot be
+    /// used.
+    pub fn open(root: &Path) -> Outputs {
+        let path = root.join(DIR).join("outputs.bin");
+        let old = load(&path, &[0; 32]).unwrap_or_default();
+        Outputs { path, old }
+    }
+
+    /// The record of job `id` if its fingerprint is `fingerprint`.
+    pub fn hit(&self, id: &str, fingerprint: &Key) -> Option<&JobRecord> {
+        self.old.get(id).filter(|r| r.fingerprint == *fingerprint)
+    }
+
+    /// Writes the records of the current build unless they equal the stored ones. Errors are
+    /// ignored.
+    pub fn save(&self, new: &HashMap<String, JobRecord>) {
+        if *new == self.old {
+            return;
+        }
+        let _ = store(&self.path, &[0; 32], new);
+    }
+}
+
+/// The identity and input fingerprint of every job of `r` (parallel to `jobs`), `None` for
+/// jobs that are never skipped (static files) or whose document has no content key.
+pub fn fingerprints(
+    r: &Renderer<'_>,
+    jobs: &[Job],
+    bodies: &Bodies,
+    templates: &Key,
+    config: &Key,
+) -> Vec<Option<(String, Key)>> {
+    let site = r.site;
+    let author_refs: Vec<Key> = r.shared.authors.iter().map(deps::hash_value).collect();
+    let terms: Vec<Key> = r.shared.terms.iter().map(deps::hash_value).collect();
+    let mut missing: HashSet<usize> = HashSet::new();
+    let content: Vec<Key> = site
+        .posts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            bodies.key(&p.source).copied().unwrap_or_else(|| {
+                missing.insert(i);
+                [0; 32]
+            })
+        })
+        .collect();
+    let cards: Vec<Key> = site
+        .posts
+        .par_iter()
+        .zip(content.par_iter())
+        .map(|(p, c)| {
+            let a: Vec<&Key> = p.authors.iter().map(|&a| &author_refs[a]).collect();
+            let t: Vec<&Key> = p.tag_ids.iter().map(|&t| &terms[t]).collect();
+            deps::card_key(c, &a, &t)
+        })
+        .collect();
+    let mut pages_missing = false;
+    let pages: Vec<Key> = site
+        .pages
+        .iter()
+        .map(|p| {
+            bodies.key(&p.source).copied().unwrap_or_else(|| {
+                pages_missing = true;
+                [0; 32]
+            })
+        })
+        .collect();
+    if !missing.is_empty() || pages_missing {
+        // Every published document gets a content key from `Bodies::parse`; without one
+        // nothing can be trusted.
+        return vec![None; jobs.len()];
+    }
+    let atoms = Atoms::new(r, templates, config, content, cards, pages);
+    let site_key = atoms.site_key();
+    jobs.par_iter()
+        .map(|job| {
+            if matches!(job, Job::Static(_)) {
+                return None;
+            }
+            let key = deps::key_of(site, job);
+            let fp = match job {
+                Job::Generated(g) => {
+                    let mut h = blake3::Hasher::new();
+                    h.update(b"generated");
+                    h.update(format!("{g:?}").as_bytes());
+                    h.update(&site_key);
+                    *h.finalize().as_bytes()
+                }
+                _ => atoms.fingerprint(site, job, &key)?,
+            };
+            Some((format!("{key:?}"), fp))
+        })
+        .collect()
+}
