@@ -88,6 +88,13 @@ pub enum DocKind {
     Author,
 }
 
+/// Most tags one post may have. Every tag page and tag feed lists the post with all its
+/// tags, so the output grows with the square of this number (10,000 tags on one post would
+/// make 14 GB of pages and feeds); more is an error naming the file and line.
+pub const MAX_TAGS: usize = 100;
+/// Most authors one post may have (every author page lists the post with all its authors).
+pub const MAX_AUTHORS: usize = 100;
+
 /// Keys a post's front matter may have.
 pub const POST_KEYS: &[&str] = &[
     "title",
@@ -257,6 +264,10 @@ fn yaml_help(msg: &str) -> String {
         "YAML indents with spaces, never tabs".into()
     } else if msg.contains("duplicate") {
         "each key may appear once".into()
+    } else if msg.contains("repetition limit") {
+        "YAML aliases (`*name`) here expand to too many values (an alias bomb); write the values out".into()
+    } else if msg.contains("recursion limit") {
+        "lists or mappings are nested too deeply; front matter needs only a few levels".into()
     } else if msg.contains("quoted") || msg.contains("scalar") {
         "check that every quote is closed; quote values that contain `: ` or start with `[`, `{`, `*`, `&`, `!`, `|`, `>`, `'`, `\"`, `%`, `@` or a backtick".into()
     } else {
@@ -353,6 +364,17 @@ impl Parser<'_> {
         (line, col)
     }
 
+    /// An error when a list has more than `max` items (see [`MAX_TAGS`]).
+    fn at_most(&mut self, key: &str, n: usize, max: usize, what: &str) {
+        if n > max {
+            self.err(
+                key,
+                format!("{n} {what}; a post may have at most {max}"),
+                format!("every {} page and feed lists the post with all its {what}, so the site grows with the square of this number; keep the ones readers browse by", &what[..what.len() - 1]),
+            );
+        }
+    }
+
     fn err(&mut self, key: &str, msg: String, help: impl Into<String>) {
         let (l, c) = self.pos(key);
         let d = self.ctx.diag_at(l, c, msg).with_help(help.into());
@@ -430,7 +452,10 @@ impl Parser<'_> {
             }
             "date" => self.fm.date = self.date(key, &v),
             "updated" => self.fm.updated = self.date(key, &v),
-            "author" => self.fm.authors = self.authors(key, v),
+            "author" => {
+                self.fm.authors = self.authors(key, v);
+                self.at_most(key, self.fm.authors.len(), MAX_AUTHORS, "authors");
+            }
             "tags" => {
                 let tags = self.string_list(key, &v, "tags: [Trade, Rare Earths]");
                 self.fm.tags = tags
@@ -438,6 +463,7 @@ impl Parser<'_> {
                     .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
                     .filter(|t| !t.is_empty())
                     .collect();
+                self.at_most(key, self.fm.tags.len(), MAX_TAGS, "tags");
             }
             "highlights" => {
                 self.fm.highlights = self
