@@ -16,3 +16,4 @@ mod fuzz_replay;
 mod security;
 mod output_manifest;
 mod build_cache;
+mod limits;
