@@ -355,18 +355,43 @@ fn raw_text_end(html: &str, from: usize, name: &str) -> Option<usize> {
     None
 }
 
-/// The offset just after the `>` that ends a tag whose attributes start at `from`, skipping
-/// quoted attribute values; `None` when the input ends first.
+/// The offset just after the `>` that ends a tag whose attributes start at `from`, following
+/// the HTML tokenizer: a quote starts a quoted value only after `=` (`<div a"=x>` has an
+/// attribute named `a"`); `None` when the input ends first.
 fn tag_end(html: &str, from: usize) -> Option<usize> {
-    let mut quote: Option<u8> = None;
-    for (k, &c) in html.as_bytes()[from..].iter().enumerate() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == b'"' || c == b'\'' => quote = Some(c),
-            None if c == b'>' => return Some(from + k + 1),
-            None => {}
+    let b = html.as_bytes();
+    let mut k = from;
+    let skip_space = |k: &mut usize| {
+        while *k < b.len() && b[*k].is_ascii_whitespace() {
+            *k += 1;
+        }
+    };
+    loop {
+        while k < b.len() && (b[k].is_ascii_whitespace() || b[k] == b'/') {
+            k += 1;
+        }
+        match b.get(k)? {
+            b'>' => return Some(k + 1),
+            // An attribute name (its first character may be `=`).
+            _ => k += 1,
+        }
+        while k < b.len() && !b[k].is_ascii_whitespace() && !matches!(b[k], b'/' | b'>' | b'=') {
+            k += 1;
+        }
+        skip_space(&mut k);
+        if b.get(k) != Some(&b'=') {
+            continue;
+        }
+        k += 1;
+        skip_space(&mut k);
+        match *b.get(k)? {
+            q @ (b'"' | b'\'') => k = k + 1 + html[k + 1..].find(q as char)? + 1,
+            b'>' => return Some(k + 1),
+            _ => {
+                while k < b.len() && !b[k].is_ascii_whitespace() && b[k] != b'>' {
+                    k += 1;
+                }
+            }
         }
     }
-    None
 }

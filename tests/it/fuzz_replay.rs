@@ -94,6 +94,9 @@ fn the_balance_checker_tells_balanced_from_broken() {
         "<p><script><!--<script></script>--></p></script></p>",
         "<script><!--></script><b>x</b>",
         "<script></scripts></script>",
+        // A quote starts a value only after `=`: this attribute is named `cllout"`.
+        "<div cllout\"=\"\"><p>a</p></div>",
+        "<a href=x title = 'b>c' data-x = \"d\">e</a>",
     ] {
         assert_eq!(check_balanced(ok), Ok(()), "{ok}");
     }
