@@ -325,6 +325,8 @@
     // The panel announces only its status line, not every result.
     panel.removeAttribute('aria-live');
     panel.classList.add('search-js');
+    // aria-expanded is only allowed on a combobox (axe: aria-allowed-attr).
+    input.setAttribute('role', 'combobox');
     input.setAttribute('aria-controls', 'search-results');
     input.setAttribute('aria-expanded', 'false');
     input.setAttribute('aria-autocomplete', 'list');
