@@ -249,12 +249,18 @@ pub fn read_source(
             return (None, Some(d));
         }
     };
-    let warning = control_char_warning(rel, text);
+    // Most files need no normalisation: one scan, one copy.
+    let clean = needs_no_normalizing(text);
+    let warning = if clean { None } else { control_char_warning(rel, text) };
     let file = SourceFile {
         source: display_path(rel),
         kind,
         stem,
-        text: Arc::from(normalize_text(text)),
+        text: if clean {
+            Arc::from(text)
+        } else {
+            Arc::from(normalize_text(text))
+        },
         hash,
         assets,
     };
@@ -264,6 +270,14 @@ pub fn read_source(
 /// `true` for characters that XML 1.0 forbids (and that HTML parsers turn into errors).
 pub fn is_forbidden_char(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// `true` when [`normalize_text`] would return `text` unchanged and it holds no forbidden
+/// character: no CR, no control character but TAB and LF, and no byte 0xEF (the lead byte of
+/// U+FEFF, U+FFFE and U+FFFF — and of other characters, which then take the slow path).
+pub fn needs_no_normalizing(text: &str) -> bool {
+    text.bytes()
+        .all(|b| (b >= 0x20 && b != 0xEF) || b == b'\n' || b == b'\t')
 }
 
 /// BOM removed, CRLF and lone CR → LF, forbidden characters removed.
@@ -346,6 +360,33 @@ pub fn find_forbidden_chars(raw: &str) -> Vec<(usize, usize, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_no_normalizing_fast_path_agrees_with_normalize_text() {
+        let samples = [
+            "plain ascii\nwith\ttabs",
+            "Détente — “quotes” 中文 ｘ",
+            "crlf\r\nline",
+            "lone\rcr",
+            "\u{feff}bom",
+            "bell\u{7}here",
+            "nonchar\u{fffe}\u{ffff}",
+            "private \u{f000} use",
+            "del \u{7f} kept",
+        ];
+        for s in samples {
+            if needs_no_normalizing(s) {
+                assert_eq!(normalize_text(s), s, "{s:?}");
+                assert!(!s.chars().any(is_forbidden_char), "{s:?}");
+            }
+        }
+        assert!(needs_no_normalizing("plain ascii\nwith\ttabs"));
+        assert!(needs_no_normalizing("Détente — “quotes” 中文"));
+        assert!(!needs_no_normalizing("crlf\r\nline"));
+        assert!(!needs_no_normalizing("\u{feff}bom"));
+        assert!(!needs_no_normalizing("bell\u{7}here"));
+        assert!(!needs_no_normalizing("nonchar\u{fffe}"));
+    }
 
     #[test]
     fn editor_artefacts_are_ignored() {
