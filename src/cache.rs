@@ -175,6 +175,8 @@ pub struct Bodies {
     storable: HashMap<String, (Key, Vec<Question>)>,
     /// Bodies rendered (not taken from disk) in the current build.
     rendered: usize,
+    /// Of those, the ones that can be stored.
+    rendered_storable: usize,
     /// Bodies taken from disk in the current build.
     reused: usize,
     /// Entries read from disk.
@@ -279,6 +281,7 @@ impl Bodies {
                 // Authors keep no `Body` to store; bodies with diagnostics are rendered again
                 // so their warnings show.
                 if ds.is_empty() && !matches!(doc, Doc::Author(_)) {
+                    self.rendered_storable += usize::from(!reused);
                     self.storable.insert(source, (key, questions));
                 }
             }
@@ -290,7 +293,9 @@ impl Bodies {
     /// Writes the bodies of `site` that can be stored, unless the store on disk already holds
     /// exactly them. Errors are ignored (the cache is an optimisation).
     pub fn save(&self, site: &Site) {
-        if self.rendered == 0 && self.read == self.reused {
+        // Unchanged on disk when every stored entry was used and no storable one is new
+        // (bodies with diagnostics are rendered every time but never stored).
+        if self.rendered_storable == 0 && self.read == self.reused {
             return;
         }
         #[derive(Serialize)]
