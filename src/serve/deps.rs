@@ -260,7 +260,13 @@ impl Atoms {
         for (i, k) in without {
             h.num(*i).key(k);
         }
-        for keys in [&self.content, &self.cards, &self.pages, &self.authors, &self.terms] {
+        for keys in [
+            &self.content,
+            &self.cards,
+            &self.pages,
+            &self.authors,
+            &self.terms,
+        ] {
             h.num(keys.len());
             for k in keys.iter() {
                 h.key(k);

@@ -197,6 +197,8 @@ fn build_loop(
     origin: &str,
 ) {
     let mut out = Console::default();
+    // SMELT_SERVE_TRACE=1 prints every file event and the change set made of it.
+    let trace = std::env::var_os("SMELT_SERVE_TRACE").is_some_and(|v| !v.is_empty() && v != "0");
     builder.defer_generated(true);
     out.rebuild(app, builder, &Changes::everything(), true);
     if open {
@@ -218,15 +220,17 @@ fn build_loop(
             }
             changes.all = true;
         }
-        let touched: Vec<PathBuf> = events
-            .iter()
-            .flat_map(|e| e.paths.iter().cloned())
-            .collect();
-        let replaced = watch::replaced_dirs(&root, &touched);
+        let replaced = watch::replaced_dirs(&root, &events);
         if (changes.all || !replaced.is_empty())
             && let Err(e) = watcher.refresh(&replaced)
         {
             eprintln!("warning: {e}");
+        }
+        if trace {
+            for e in &events {
+                eprintln!("watch: {:?} {:?}", e.kind, e.paths);
+            }
+            eprintln!("watch: → {changes:?}");
         }
         if changes.is_empty() {
             continue;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-use notify::event::{AccessKind, AccessMode};
+use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{
     DebounceEventResult, Debouncer, NoCache, RecommendedCache, new_debouncer_opt,
@@ -128,13 +128,33 @@ fn is_read(kind: &EventKind) -> bool {
     matches!(kind, EventKind::Access(a) if !matches!(a, AccessKind::Close(AccessMode::Write)))
 }
 
-/// The source folders (absolute) that a change set says were created, removed or replaced.
-pub fn replaced_dirs(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
-    paths
+/// `true` for events that can create, remove or replace a path (not reads, not writes to
+/// a file's contents).
+fn is_structural(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Create(_)
+            | EventKind::Remove(_)
+            | EventKind::Modify(ModifyKind::Name(_))
+            | EventKind::Any
+    )
+}
+
+/// The source folders (absolute) that events say were created, removed or replaced (and so
+/// must be watched anew). Reads of a folder (the build walking it, a new watch scanning it)
+/// are not changes: re-watching on them would feed back into more events.
+pub fn replaced_dirs(root: &Path, events: &[notify::Event]) -> Vec<PathBuf> {
+    let dirs: Vec<PathBuf> = SOURCE_DIRS.iter().map(|d| root.join(d)).collect();
+    let mut out: Vec<PathBuf> = events
         .iter()
-        .filter(|p| SOURCE_DIRS.iter().any(|d| **p == root.join(d)))
+        .filter(|e| is_structural(&e.kind))
+        .flat_map(|e| e.paths.iter())
+        .filter(|p| dirs.contains(p))
         .cloned()
-        .collect()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Turns raw events into a change set for the site at `root` using theme `theme`. Paths
@@ -227,6 +247,34 @@ mod tests {
             "README.md",
         ]);
         assert!(c.is_empty(), "{c:?}");
+    }
+
+    #[test]
+    fn reading_a_source_folder_does_not_replace_it() {
+        use notify::event::{AccessKind, AccessMode, CreateKind, RemoveKind};
+        let root = Path::new("/site");
+        let ev = |kind, p: &str| notify::Event::new(kind).add_path(root.join(p));
+        let reads = [
+            ev(
+                EventKind::Access(AccessKind::Open(AccessMode::Any)),
+                "content",
+            ),
+            ev(
+                EventKind::Access(AccessKind::Close(AccessMode::Read)),
+                "templates",
+            ),
+        ];
+        assert!(replaced_dirs(root, &reads).is_empty());
+        assert!(classify(root, "default", &[], &reads).is_empty());
+        let made = [
+            ev(EventKind::Create(CreateKind::Folder), "templates"),
+            ev(EventKind::Remove(RemoveKind::Folder), "static"),
+            ev(EventKind::Create(CreateKind::File), "content/posts/a.md"),
+        ];
+        assert_eq!(
+            replaced_dirs(root, &made),
+            vec![root.join("static"), root.join("templates")]
+        );
     }
 
     #[test]

@@ -105,6 +105,8 @@ impl Server {
             .args(["--port", "0"])
             .args(extra)
             .env("NO_COLOR", "1")
+            // Every file event is logged: an idle server whose log grows is in a loop.
+            .env("SMELT_SERVE_TRACE", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -321,7 +323,12 @@ fn every_save_strategy_rebuilds_once() {
     assert_eq!(s.get("/posts/neighbour/").status, 200);
     let log_before = s.log();
     assert!(ev.settle().is_empty(), "reload events while idle");
-    assert_eq!(s.log(), log_before, "the log grew while idle");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        s.log(),
+        log_before,
+        "file events while idle (a watch feedback loop?)"
+    );
     assert!(!s.log().contains("panicked"));
 }
 
