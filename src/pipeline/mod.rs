@@ -157,11 +157,20 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         return Err(Error::Content(prepared.diags));
     }
     let Prepared {
-        site,
+        mut site,
         templates,
         diags,
         ..
     } = prepared;
+    // The source texts are kept for diagnostics with snippets, which only the stages before
+    // render make: free them (as much memory as the whole corpus) before rendering.
+    let empty: Arc<str> = Arc::from("");
+    for p in &mut site.posts {
+        p.text = empty.clone();
+    }
+    for p in &mut site.pages {
+        p.text = empty.clone();
+    }
     let renderer = render::Renderer::new(&site, &templates).map_err(Error::Content)?;
     let jobs = renderer.jobs();
     let templates_fp = *templates.fingerprint().as_bytes();
