@@ -111,6 +111,15 @@ fn escape(code: &str) -> Arc<str> {
     Arc::from(out)
 }
 
+/// Empties the in-process memo of highlighted blocks. The memo pays off across rebuilds in
+/// one process (`serve`); a one-shot `build` calls this once its bodies are rendered, so the
+/// highlighted HTML is not held twice (in the memo and in the bodies) while it renders pages.
+pub fn forget_memo() {
+    if let Ok(mut m) = MEMO.lock() {
+        *m = HashMap::new();
+    }
+}
+
 /// Highlights `code` written in `lang` (already stripped of attributes). `max_bytes` is the
 /// size above which the block is left plain. Pure function of its inputs; memoised.
 pub fn highlight(lang: &str, code: &str, max_bytes: usize) -> Outcome {

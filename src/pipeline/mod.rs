@@ -153,6 +153,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let config_hash = crate::serve::deps::hash_serialized(&config);
     let mut bodies = cache::Bodies::open(&opts.root, &config, publish_of(opts));
     let prepared = prepare_with(opts, config, Some(&mut bodies)).map_err(Error::Content)?;
+    crate::highlight::forget_memo();
     if prepared.diags.has_errors() {
         return Err(Error::Content(prepared.diags));
     }
