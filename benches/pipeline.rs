@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the pipeline stages on generated analysis posts: front matter,
-//! Markdown (with and without code highlighting), parse of a whole corpus, render, and write.
+//! Markdown (with and without code highlighting), parse of a whole corpus, render, and whole
+//! builds (cold, clean output with the build cache kept, nothing changed).
 //!
 //! `cargo bench --bench pipeline` (add `-- <filter>` for one group). Posts are generated
 //! here, deterministically, in the shape of the benchmark corpus (front matter with tags and
@@ -164,7 +165,14 @@ fn bench_site(c: &mut Criterion) {
     g.bench_function("render (in memory)", |b| {
         b.iter(|| pipeline::render::render_site(&prepared.site, &prepared.templates).unwrap())
     });
-    g.bench_function("build (clean output)", |b| {
+    g.bench_function("build (cold: no output, no cache)", |b| {
+        b.iter(|| {
+            let _ = std::fs::remove_dir_all(tmp.path().join("out"));
+            let _ = std::fs::remove_dir_all(site.join(".smelt-cache"));
+            pipeline::build(&opts).unwrap()
+        })
+    });
+    g.bench_function("build (clean output, cache kept)", |b| {
         b.iter(|| {
             let _ = std::fs::remove_dir_all(tmp.path().join("out"));
             pipeline::build(&opts).unwrap()
