@@ -162,11 +162,39 @@ fn store<T: Serialize>(path: &Path, setup: &Key, value: &T) -> std::io::Result<(
 /// One cached body as stored: source path, content key, link questions, body.
 type StoredBody = (String, Key, Vec<Question>, Body);
 
+/// Reads a cache file on another thread, so decoding overlaps the work before its first use.
+#[derive(Debug)]
+struct Pending<T>(Option<std::thread::JoinHandle<Option<T>>>);
+
+impl<T> Default for Pending<T> {
+    fn default() -> Self {
+        Pending(None)
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + Send + 'static> Pending<T> {
+    /// Starts reading; `Pending(None)` when no thread could be started (the caller then
+    /// reads the file itself).
+    fn start(path: PathBuf, setup: Key) -> Pending<T> {
+        let spawned = std::thread::Builder::new()
+            .name("smelt-cache".into())
+            .spawn(move || load::<T>(&path, &setup));
+        Pending(spawned.ok())
+    }
+
+    /// The file's value (`None` when unusable); waits for the reading thread.
+    fn wait(&mut self) -> Option<T> {
+        self.0.take().and_then(|h| h.join().ok().flatten())
+    }
+}
+
 /// The bodies store (see the module documentation).
 #[derive(Debug, Default)]
 pub struct Bodies {
     path: PathBuf,
     setup: Key,
+    /// The store being read.
+    pending: Pending<Vec<StoredBody>>,
     /// Entries read from disk, by source path (taken out as they are used).
     loaded: HashMap<String, (Key, Vec<Question>, Body)>,
     /// Content key of every published document of the current build, by source path.
@@ -186,22 +214,32 @@ pub struct Bodies {
 impl Bodies {
     /// Reads the bodies store of the site at `root` for builds with `config` and `publish`;
     /// empty when there is none or it cannot be used.
+    ///
+    /// The file is read and decoded on another thread while the caller goes on (loading and
+    /// the front matter pass); [`Bodies::parse`] waits for it.
     pub fn open(root: &Path, config: &Config, publish: Publish) -> Bodies {
         let setup = setup_key(config, publish);
         let path = root.join(DIR).join("bodies.bin");
-        let stored: Vec<StoredBody> = load(&path, &setup).unwrap_or_default();
-        let read = stored.len();
-        let loaded = stored
+        let pending = Pending::start(path.clone(), setup);
+        let mut bodies = Bodies {
+            path,
+            setup,
+            pending,
+            ..Bodies::default()
+        };
+        if bodies.pending.0.is_none() {
+            bodies.receive(load(&bodies.path, &setup));
+        }
+        bodies
+    }
+
+    fn receive(&mut self, stored: Option<Vec<StoredBody>>) {
+        let stored = stored.unwrap_or_default();
+        self.read = stored.len();
+        self.loaded = stored
             .into_iter()
             .map(|(source, key, questions, body)| (source, (key, questions, body)))
             .collect();
-        Bodies {
-            path,
-            setup,
-            loaded,
-            read,
-            ..Bodies::default()
-        }
     }
 
     /// Content key of the published document parsed from `source` in the current build.
@@ -236,6 +274,10 @@ impl Bodies {
         }
         diags.extend(files.iter().filter_map(parse::empty_file_warning));
         let resolver = Resolver::new(&heads, files);
+        if self.pending.0.is_some() {
+            let stored = self.pending.wait();
+            self.receive(stored);
+        }
         let work: Vec<_> = heads
             .into_iter()
             .map(|h| {
@@ -330,17 +372,33 @@ pub struct JobRecord {
 #[derive(Debug, Default)]
 pub struct Outputs {
     path: PathBuf,
-    /// Records of the last build, by job identity.
+    pending: Pending<HashMap<String, JobRecord>>,
+    /// Records of the last build, by job identity (after [`Outputs::wait`]).
     pub old: HashMap<String, JobRecord>,
 }
 
 impl Outputs {
-    /// Reads the outputs store of the site at `root`; empty when there is none or it cannot be
-    /// used.
+    /// Starts reading the outputs store of the site at `root` on another thread; call
+    /// [`Outputs::wait`] before using it. Empty when there is none or it cannot be used.
     pub fn open(root: &Path) -> Outputs {
         let path = root.join(DIR).join("outputs.bin");
-        let old = load(&path, &[0; 32]).unwrap_or_default();
-        Outputs { path, old }
+        let pending = Pending::start(path.clone(), [0; 32]);
+        let mut out = Outputs {
+            path,
+            pending,
+            old: HashMap::new(),
+        };
+        if out.pending.0.is_none() {
+            out.old = load(&out.path, &[0; 32]).unwrap_or_default();
+        }
+        out
+    }
+
+    /// Waits until the store is read.
+    pub fn wait(&mut self) {
+        if self.pending.0.is_some() {
+            self.old = self.pending.wait().unwrap_or_default();
+        }
     }
 
     /// The record of job `id` if its fingerprint is `fingerprint`.

@@ -151,6 +151,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // Refuse a dangerous output folder before doing any work.
     write::check_output_dir(&opts.root, &out)?;
     let config_hash = crate::serve::deps::hash_serialized(&config);
+    let mut outputs = cache::Outputs::open(&opts.root);
     let mut bodies = cache::Bodies::open(&opts.root, &config, publish_of(opts));
     let prepared = prepare_with(opts, config, Some(&mut bodies)).map_err(Error::Content)?;
     crate::highlight::forget_memo();
@@ -176,8 +177,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let jobs = renderer.jobs();
     let templates_fp = *templates.fingerprint().as_bytes();
     let fps = cache::fingerprints(&renderer, &jobs, &bodies, &templates_fp, &config_hash);
-    let outputs = cache::Outputs::open(&opts.root);
     let writer = write::Writer::open(&opts.root, &out, opts.force)?;
+    outputs.wait();
     let output = writer.out().to_path_buf();
     // A job is skipped when its fingerprint is the recorded one and its files are intact.
     let hits: Vec<Option<&cache::JobRecord>> = fps
