@@ -33,6 +33,7 @@ use crate::pipeline::parse::{Doc, Publish, Unpublished};
 use crate::pipeline::render::{FileData, RenderedFile, Renderer};
 use crate::pipeline::{self, index, load};
 use crate::serve::deps::{self, Atoms, JobKey};
+use crate::serve::files::Files;
 use crate::serve::parse_cache::{Key, ParseCache};
 use crate::templates::Templates;
 use crate::theme::Theme;
@@ -144,6 +145,28 @@ pub struct Report {
     /// The files made by code still have to be made ([`Builder::generate`]); until then
     /// the ones listed here are from the build before.
     pub pending: Vec<String>,
+    /// Wall time of each step of the render stage, in order (for `SMELT_SERVE_TRACE`).
+    pub steps: Vec<(&'static str, Duration)>,
+}
+
+/// Records the wall time of consecutive steps.
+struct Steps {
+    last: Instant,
+    done: Vec<(&'static str, Duration)>,
+}
+
+impl Steps {
+    fn new() -> Steps {
+        Steps {
+            last: Instant::now(),
+            done: Vec::new(),
+        }
+    }
+    fn mark(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.done.push((name, now - self.last));
+        self.last = now;
+    }
 }
 
 /// Which jobs a render pass runs.
@@ -218,8 +241,8 @@ pub struct Builder {
     /// The model changed since the files made by code were made.
     stale_generated: bool,
     jobs: HashMap<JobKey, JobOut>,
-    files: Arc<HashMap<String, OutData>>,
-    cards: HashMap<String, (Key, Value)>,
+    files: Files,
+    cards: CardMemo,
 }
 
 /// The configuration with `base_url` moved to `origin` (keeping its path), when given.
@@ -256,8 +279,8 @@ impl Builder {
             defer: false,
             stale_generated: false,
             jobs: HashMap::new(),
-            files: Arc::new(HashMap::new()),
-            cards: HashMap::new(),
+            files: Files::default(),
+            cards: CardMemo::default(),
         }
     }
 
@@ -291,7 +314,7 @@ impl Builder {
     }
 
     /// The files of the last good build, by output path (`posts/x/index.html`).
-    pub fn files(&self) -> Arc<HashMap<String, OutData>> {
+    pub fn files(&self) -> Files {
         self.files.clone()
     }
 
@@ -400,6 +423,7 @@ impl Builder {
             posts: self.model.as_ref().map(|m| m.site.posts.len()).unwrap_or(0),
             elapsed: Duration::ZERO,
             pending: Vec::new(),
+            steps: Vec::new(),
         }
     }
 
@@ -662,12 +686,12 @@ impl Builder {
             e.sort();
             e
         })?;
-        let total = r.jobs.len();
-        self.jobs = r.jobs;
-        self.files = Arc::new(r.files);
+        let total = self.jobs.len();
+        self.files = r.files;
         self.stale_generated = r.left.is_some();
         let mut report = self.report(way, r.rendered, total, r.changed, r.removed);
         report.pending = r.left.unwrap_or_default();
+        report.steps = r.steps;
         Ok(report)
     }
 }
@@ -713,12 +737,10 @@ fn known_dirs(
     out
 }
 
-/// What a render pass returns.
+/// What a render pass returns (the job table is updated in place).
 struct Rendered {
-    /// The new job table.
-    jobs: HashMap<JobKey, JobOut>,
     /// The new file map.
-    files: HashMap<String, OutData>,
+    files: Files,
     /// Jobs rendered.
     rendered: usize,
     /// When the pass left files made by code as they were: their output paths.
@@ -727,6 +749,71 @@ struct Rendered {
     changed: Vec<String>,
     /// Output paths gone, sorted.
     removed: Vec<String>,
+    /// Timed steps.
+    steps: Vec<(&'static str, Duration)>,
+}
+
+/// Post cards of the last build, by position (a rebuild that keeps the post order finds
+/// each card where it was) and by source path (when posts moved).
+#[derive(Default)]
+struct CardMemo {
+    /// (source, card key, card), parallel to the last build's posts.
+    cards: Vec<(String, Key, Value)>,
+}
+
+impl CardMemo {
+    /// The card of every post: kept when its card key is unchanged, made anew otherwise.
+    fn cards(&mut self, site: &Site, shared: &Shared, keys: &[Key]) -> Vec<Value> {
+        let aligned = self.cards.len() == site.posts.len()
+            && self
+                .cards
+                .iter()
+                .zip(&site.posts)
+                .all(|(c, p)| c.0 == p.source);
+        let by_source: HashMap<&str, (&Key, &Value)> = if aligned {
+            HashMap::new()
+        } else {
+            self.cards
+                .iter()
+                .map(|(s, k, v)| (s.as_str(), (k, v)))
+                .collect()
+        };
+        let cards: Vec<Value> = site
+            .posts
+            .par_iter()
+            .zip(keys.par_iter())
+            .enumerate()
+            .map(|(i, (p, k))| {
+                let old = if aligned {
+                    self.cards.get(i).map(|(_, k, v)| (k, v))
+                } else {
+                    by_source.get(p.source.as_str()).copied()
+                };
+                match old {
+                    Some((old, card)) if old == k => card.clone(),
+                    _ => Value::from(values::post_card(&site.config, shared, p)),
+                }
+            })
+            .collect();
+        drop(by_source);
+        if aligned {
+            for ((entry, k), c) in self.cards.iter_mut().zip(keys).zip(&cards) {
+                if entry.1 != *k {
+                    entry.1 = *k;
+                    entry.2 = c.clone();
+                }
+            }
+        } else {
+            self.cards = site
+                .posts
+                .iter()
+                .zip(keys)
+                .zip(&cards)
+                .map(|((p, k), c)| (p.source.clone(), *k, c.clone()))
+                .collect();
+        }
+        cards
+    }
 }
 
 /// The render step: cards (reused by card key), fingerprints, the jobs of `pass` whose
@@ -734,11 +821,12 @@ struct Rendered {
 fn render(
     m: &Model,
     parse: &ParseCache,
-    cards_memo: &mut HashMap<String, (Key, Value)>,
+    memo: &mut CardMemo,
     old_jobs: &mut HashMap<JobKey, JobOut>,
-    old_files: &HashMap<String, OutData>,
+    old_files: &Files,
     pass: Pass,
 ) -> Result<Rendered, Diagnostics> {
+    let mut steps = Steps::new();
     let site = &m.site;
     let shared = Shared::new(site);
     let author_refs: Vec<Key> = shared.authors.iter().map(deps::hash_value).collect();
@@ -763,34 +851,16 @@ fn render(
             deps::card_key(c, &a, &t)
         })
         .collect();
-    let cards: Vec<Value> = site
-        .posts
-        .par_iter()
-        .zip(card_keys.par_iter())
-        .map(|(p, k)| match cards_memo.get(&p.source) {
-            Some((old, card)) if old == k => card.clone(),
-            _ => Value::from(values::post_card(&site.config, &shared, p)),
-        })
-        .collect();
-    for ((p, k), c) in site.posts.iter().zip(&card_keys).zip(&cards) {
-        match cards_memo.get_mut(&p.source) {
-            Some(e) if e.0 == *k => {}
-            Some(e) => *e = (*k, c.clone()),
-            None => {
-                cards_memo.insert(p.source.clone(), (*k, c.clone()));
-            }
-        }
-    }
-    if cards_memo.len() > site.posts.len() {
-        let current: HashSet<&str> = site.posts.iter().map(|p| p.source.as_str()).collect();
-        cards_memo.retain(|k, _| current.contains(k.as_str()));
-    }
+    steps.mark("card keys");
+    let cards = memo.cards(site, &shared, &card_keys);
     let pages: Vec<Key> = site
         .pages
         .iter()
         .map(|p| parse.key(&p.source).unwrap_or_else(|| missing(&p.source)))
         .collect();
+    steps.mark("cards");
     let renderer = Renderer::with_cards(site, &m.templates, shared, cards)?;
+    steps.mark("renderer");
     let jobs = renderer.jobs();
     let atoms = Atoms::new(
         &renderer,
@@ -801,94 +871,137 @@ fn render(
         pages,
     );
     let keys: Vec<JobKey> = jobs.iter().map(|j| deps::key_of(site, j)).collect();
+    steps.mark("jobs");
     let fps = atoms.all(site, &jobs, &keys);
-    let todo: Vec<usize> = (0..jobs.len())
-        .filter(|&i| match (pass, fps[i]) {
-            (Pass::All, None) => true,
-            (Pass::Pages, None) => !old_jobs.contains_key(&keys[i]),
-            (Pass::Generated, fp) => fp.is_none(),
-            (Pass::All | Pass::Pages, fp) => old_jobs.get(&keys[i]).is_none_or(|o| o.fp != fp),
+    steps.mark("fingerprints");
+    // Each job's fingerprint in the last build (outer `None`: the job is new).
+    let before: Vec<Option<Option<Key>>> =
+        keys.iter().map(|k| old_jobs.get(k).map(|o| o.fp)).collect();
+    let same_jobs = old_jobs.len() == keys.len() && before.iter().all(Option::is_some);
+    let run: Vec<bool> = (0..jobs.len())
+        .map(|i| match (before[i], fps[i]) {
+            (None, _) => true,
+            // Files made by code: always made, except when left for a later pass.
+            (Some(_), None) => pass != Pass::Pages,
+            (Some(_), Some(_)) if pass == Pass::Generated => false,
+            (Some(old), fp) => old != fp,
         })
         .collect();
+    let todo: Vec<usize> = (0..jobs.len()).filter(|&i| run[i]).collect();
     let results: Vec<Result<Vec<RenderedFile>, Box<Diagnostic>>> = todo
         .par_iter()
         .map(|&i| renderer.render(&jobs[i]).map_err(Box::new))
         .collect();
     let mut errors = Diagnostics::new();
-    let mut fresh: HashMap<usize, Vec<RenderedFile>> = HashMap::with_capacity(todo.len());
+    let mut fresh: Vec<(usize, Vec<RenderedFile>)> = Vec::with_capacity(todo.len());
     for (&i, r) in todo.iter().zip(results) {
         match r {
-            Ok(files) => {
-                fresh.insert(i, files);
-            }
+            Ok(files) => fresh.push((i, files)),
             Err(d) => errors.push(*d),
         }
     }
     if errors.has_errors() {
         return Err(errors);
     }
-    let rendered = todo.len();
-    // Assemble in job order, so a path two jobs produce ends as the later job's, as in a
-    // clean build's list. Nothing below fails, so the old job table can be taken apart.
-    let mut new_jobs = HashMap::with_capacity(jobs.len());
-    let mut files: HashMap<String, OutData> = HashMap::with_capacity(old_files.len() + 16);
-    let mut left: Option<Vec<String>> = None;
-    let mut touched: Vec<String> = Vec::new();
-    let mut dropped: Vec<String> = Vec::new();
-    for (i, (key, fp)) in keys.into_iter().zip(fps).enumerate() {
-        let old = old_jobs.remove(&key);
-        let paths = match fresh.remove(&i) {
-            Some(rendered) => {
-                dropped.extend(old.map(|o| o.paths).unwrap_or_default());
+    steps.mark("render");
+    // Files made by code that this pass left as they were.
+    let deferred: Vec<usize> = (0..jobs.len())
+        .filter(|&i| fps[i].is_none() && !run[i])
+        .collect();
+    let left = (!deferred.is_empty()).then(|| {
+        deferred
+            .iter()
+            .filter_map(|&i| old_jobs.get(&keys[i]))
+            .flat_map(|o| o.paths.iter().cloned())
+            .collect::<Vec<String>>()
+    });
+    // Nothing below fails, so the old job table can be changed in place.
+    let (files, mut changed, mut removed) = if same_jobs {
+        // The same jobs as last time (any edit that leaves the set of pages alone): only the
+        // rendered ones change, in time proportional to them.
+        let mut set: Vec<(String, OutData)> = Vec::new();
+        let mut gone: Vec<String> = Vec::new();
+        for (i, rendered) in fresh {
+            let paths: Vec<String> = rendered.iter().map(|f| f.path.clone()).collect();
+            if let Some(o) = old_jobs.get_mut(&keys[i]) {
+                gone.extend(o.paths.iter().filter(|p| !paths.contains(p)).cloned());
+                o.fp = fps[i];
+                o.paths = paths;
+            }
+            set.extend(
                 rendered
+                    .into_iter()
+                    .map(|f| (f.path, OutData::from(f.data))),
+            );
+        }
+        let changed: Vec<String> = set
+            .iter()
+            .filter(|(p, d)| old_files.get(p).is_none_or(|old| !old.same(d)))
+            .map(|(p, _)| p.clone())
+            .collect();
+        let removed: Vec<String> = gone
+            .iter()
+            .filter(|p| !set.iter().any(|(q, _)| q == *p))
+            .cloned()
+            .collect();
+        (old_files.with_changes(set, gone), changed, removed)
+    } else {
+        // Jobs came or went: the table and the file map anew, in job order (so a path two
+        // jobs produce ends as the later job's, as in a clean build's list).
+        let mut fresh: HashMap<usize, Vec<RenderedFile>> = fresh.into_iter().collect();
+        let mut new_jobs = HashMap::with_capacity(jobs.len());
+        let mut files: HashMap<String, OutData> = HashMap::with_capacity(old_files.len() + 16);
+        let mut touched: Vec<String> = Vec::new();
+        for (i, (key, fp)) in keys.into_iter().zip(fps).enumerate() {
+            let old = old_jobs.remove(&key);
+            let paths = match fresh.remove(&i) {
+                Some(rendered) => rendered
                     .into_iter()
                     .map(|f| {
                         files.insert(f.path.clone(), f.data.into());
                         touched.push(f.path.clone());
                         f.path
                     })
-                    .collect()
-            }
-            None => {
-                // Not rendered: the job's fingerprint is unchanged (or, for a file made by
-                // code, it was left for a later pass), so it was in the last build.
-                let paths = old.map(|o| o.paths).unwrap_or_default();
-                for p in &paths {
-                    if let Some(d) = old_files.get(p) {
-                        files.insert(p.clone(), d.clone());
+                    .collect(),
+                None => {
+                    // Not run: its fingerprint is unchanged, or it was left for a later pass.
+                    let paths = old.map(|o| o.paths).unwrap_or_default();
+                    for p in &paths {
+                        if let Some(d) = old_files.get(p) {
+                            files.insert(p.clone(), d.clone());
+                        }
                     }
+                    paths
                 }
-                if fp.is_none() {
-                    left.get_or_insert_with(Vec::new)
-                        .extend(paths.iter().cloned());
-                }
-                paths
-            }
-        };
-        new_jobs.insert(key, JobOut { fp, paths });
-    }
-    dropped.extend(old_jobs.drain().flat_map(|(_, o)| o.paths));
-    let mut changed: Vec<String> = touched
-        .into_iter()
-        .filter(|p| match (old_files.get(p), files.get(p)) {
-            (Some(a), Some(b)) => !a.same(b),
-            _ => true,
-        })
-        .collect();
-    let mut removed: Vec<String> = dropped
-        .into_iter()
-        .filter(|p| !files.contains_key(p))
-        .collect();
+            };
+            new_jobs.insert(key, JobOut { fp, paths });
+        }
+        *old_jobs = new_jobs;
+        let changed: Vec<String> = touched
+            .into_iter()
+            .filter(|p| match (old_files.get(p), files.get(p)) {
+                (Some(a), Some(b)) => !a.same(b),
+                _ => true,
+            })
+            .collect();
+        let removed: Vec<String> = old_files
+            .iter()
+            .filter(|(p, _)| !files.contains_key(*p))
+            .map(|(p, _)| p.clone())
+            .collect();
+        (Files::from_map(files), changed, removed)
+    };
     changed.sort();
     changed.dedup();
     removed.sort();
     removed.dedup();
+    steps.mark("assemble");
     Ok(Rendered {
-        jobs: new_jobs,
         files,
-        rendered,
+        rendered: todo.len(),
         left,
         changed,
         removed,
+        steps: steps.done,
     })
 }

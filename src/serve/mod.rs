@@ -10,6 +10,7 @@
 //! or configuration error.
 
 pub mod deps;
+pub mod files;
 pub mod incremental;
 pub mod page;
 pub mod parse_cache;
@@ -196,9 +197,14 @@ fn build_loop(
     open: bool,
     origin: &str,
 ) {
-    let mut out = Console::default();
-    // SMELT_SERVE_TRACE=1 prints every file event and the change set made of it.
+    // SMELT_SERVE_TRACE=1 prints every file event, the change set made of it, and the time
+    // of each step of each build.
     let trace = std::env::var_os("SMELT_SERVE_TRACE").is_some_and(|v| !v.is_empty() && v != "0");
+    let mut out = Console {
+        trace,
+        origin: origin.to_string(),
+        ..Console::default()
+    };
     builder.defer_generated(true);
     out.rebuild(app, builder, &Changes::everything(), true);
     if open {
@@ -242,6 +248,9 @@ fn build_loop(
 /// What the build loop prints, and what it remembers to print only news.
 #[derive(Default)]
 struct Console {
+    trace: bool,
+    /// `http://host:port` the site is served at.
+    origin: String,
     warnings: BTreeSet<String>,
     failed: bool,
     good_once: bool,
@@ -271,6 +280,19 @@ impl Console {
             Ok(r) => r,
             Err(diags) => return self.failed(app, builder, &diags),
         };
+        if self.trace {
+            let steps: Vec<String> = report
+                .steps
+                .iter()
+                .map(|(n, d)| format!("{n} {:.1}", d.as_secs_f64() * 1000.0))
+                .collect();
+            eprintln!(
+                "trace: {:?} way in {:.1} ms; render steps (ms): {}",
+                report.way,
+                report.elapsed.as_secs_f64() * 1000.0,
+                steps.join(", ")
+            );
+        }
         let pending = (!report.pending.is_empty()).then(|| {
             let (tx, rx) = tokio::sync::watch::channel(false);
             let paths: HashSet<String> = report.pending.iter().cloned().collect();
@@ -329,8 +351,12 @@ impl Console {
         self.news(&r.warnings);
         let recovered = self.failed || !self.good_once;
         let moved = self.base_path.as_deref().is_some_and(|b| b != base_path);
-        if moved {
-            eprintln!("the site moved to {base_path} (base_url changed in site.toml)");
+        if moved || (self.base_path.is_none() && cur.base_path != base_path) {
+            // base_url's path changed in site.toml (or could only be read now).
+            eprintln!(
+                "serving {}{base_path} (the base path of base_url)",
+                self.origin
+            );
         }
         self.failed = false;
         self.good_once = true;

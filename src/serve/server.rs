@@ -10,7 +10,7 @@
 //! listings; a miss serves the site's `404.html` with status 404. HTML gets the live-reload
 //! script and, after a failed build, the error overlay.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -28,6 +28,7 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::model::StaticSource;
+use crate::serve::files::Files;
 use crate::serve::incremental::OutData;
 use crate::serve::page;
 
@@ -59,7 +60,7 @@ pub struct Snapshot {
     /// Base path of the site (`/` or `/sub/`).
     pub base_path: String,
     /// Files by output path.
-    pub files: Arc<HashMap<String, OutData>>,
+    pub files: Files,
     /// Error overlay HTML while the last build failed.
     pub overlay: Option<Arc<str>>,
     /// Where the site is.
@@ -105,7 +106,7 @@ impl App {
             current: RwLock::new(Arc::new(Snapshot {
                 generation: 0,
                 base_path,
-                files: Arc::new(HashMap::new()),
+                files: Files::default(),
                 overlay: None,
                 phase: Phase::Building,
                 pending: None,
@@ -130,12 +131,14 @@ impl App {
             Err(poisoned) => poisoned.into_inner(),
         };
         snap.generation = cur.generation + 1;
-        *cur = Arc::new(snap);
+        let old = std::mem::replace(&mut *cur, Arc::new(snap));
         drop(cur);
         if let Some(r) = reload {
             // No receiver (no browser connected) is fine.
             let _ = self.events.send(r);
         }
+        // Freeing a large old file map takes a moment: after the browsers were told.
+        drop(old);
     }
 
     /// Number of connected live-reload clients.
