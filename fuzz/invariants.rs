@@ -20,9 +20,12 @@ use smelt::markdown::{self, NoFiles, RenderInput};
 use smelt::model::{SourceFile, SourceKind};
 use smelt::pipeline::parse::{self, Publish};
 
+/// An invariant: panics when the input breaks it.
+pub type Invariant = fn(&[u8]);
+
 /// The fuzz targets by name (the folder names under `seeds/` and `regressions/`) and the
 /// invariant each one checks.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Invariant)] = &[
     ("front_matter_split", front_matter_split),
     ("front_matter_parse", front_matter_parse),
     ("markdown_render", markdown_render),
@@ -246,8 +249,8 @@ pub fn check_balanced(html: &str) -> Result<(), String> {
     while let Some(off) = html[i..].find('<') {
         let at = i + off;
         let rest = &html[at..];
-        if rest.starts_with("<!--") {
-            match rest[4..].find("-->") {
+        if let Some(comment) = rest.strip_prefix("<!--") {
+            match comment.find("-->") {
                 Some(e) => i = at + 4 + e + 3,
                 None => return Err(format!("unclosed comment at {at}")),
             }
