@@ -278,82 +278,167 @@ impl Atoms {
         h.done()
     }
 
-    fn listing(&self, h: &mut H, items: &[usize], n: usize, per_page: usize) {
+    /// The content keys of the posts.
+    pub fn content(&self) -> &[Key] {
+        &self.content
+    }
+
+    /// The card keys of the posts.
+    pub fn cards(&self) -> &[Key] {
+        &self.cards
+    }
+
+    /// The key of one atom (`None`: an absent neighbour).
+    fn atom(&self, a: Atom) -> Option<&Key> {
+        match a {
+            Atom::Global => Some(&self.global),
+            Atom::Sidebar(None) => Some(&self.sidebar),
+            Atom::Sidebar(Some(i)) => Some(self.sidebar_without.get(&i).unwrap_or(&self.sidebar)),
+            Atom::Content(i) => self.content.get(i),
+            Atom::Card(i) => self.cards.get(i),
+            Atom::Author(i) => self.authors.get(i),
+            Atom::Term(i) => self.terms.get(i),
+            Atom::Page(i) => self.pages.get(i),
+        }
+    }
+
+    fn listing(&self, v: &mut impl Visit, items: &[usize], n: usize, per_page: usize) {
         let per = per_page.max(1);
         let start = ((n - 1) * per).min(items.len());
         let end = (start + per).min(items.len());
-        h.num(n).num(items.len());
+        v.num(n);
+        v.num(items.len());
         for &i in &items[start..end] {
-            h.key(&self.cards[i]);
+            v.atom(Atom::Card(i));
         }
+    }
+
+    /// Walks every input of `job`'s fingerprint: atoms, and the numbers and bytes of the
+    /// site's structure. `false` for jobs that are always run (files made by code). This
+    /// one walk both makes fingerprints and finds whether any input changed.
+    fn visit(&self, site: &Site, job: &Job, key: &JobKey, v: &mut impl Visit) -> bool {
+        let per = site.config.paginate_by;
+        put_key(v, key);
+        v.atom(Atom::Global);
+        match job {
+            Job::Post(i) => {
+                let i = *i;
+                let p = &site.posts[i];
+                v.atom(Atom::Sidebar(Some(i)));
+                v.atom(Atom::Content(i));
+                v.atom(Atom::Card(i));
+                v.num(p.authors.len());
+                for &a in &p.authors {
+                    v.atom(Atom::Author(a));
+                }
+                // Neighbours (their title and URL are in their cards), then related posts.
+                v.atom(Atom::Card(i + 1));
+                match i.checked_sub(1) {
+                    Some(j) => v.atom(Atom::Card(j)),
+                    None => v.num(0),
+                }
+                v.num(site.related[i].len());
+                for &j in &site.related[i] {
+                    v.atom(Atom::Card(j));
+                }
+            }
+            Job::Page(i) => {
+                v.atom(Atom::Sidebar(None));
+                v.atom(Atom::Page(*i));
+            }
+            Job::Home(n) => {
+                v.atom(Atom::Sidebar(None));
+                self.listing(v, &self.all, *n, per);
+            }
+            Job::Tags => {
+                v.atom(Atom::Sidebar(None));
+                v.num(self.terms.len());
+                for t in 0..self.terms.len() {
+                    v.atom(Atom::Term(t));
+                }
+            }
+            Job::Tag(t, n) => {
+                v.atom(Atom::Sidebar(None));
+                v.atom(Atom::Term(*t));
+                self.listing(v, &site.tags[*t].posts, *n, per);
+            }
+            Job::Authors => {
+                v.atom(Atom::Sidebar(None));
+                v.num(self.authors.len());
+                for a in 0..self.authors.len() {
+                    v.atom(Atom::Author(a));
+                }
+            }
+            Job::Author(a, n) => {
+                v.atom(Atom::Sidebar(None));
+                v.atom(Atom::Author(*a));
+                self.listing(v, &site.author_posts[*a], *n, per);
+            }
+            Job::NotFound => v.atom(Atom::Sidebar(None)),
+            Job::Alias { .. } => {}
+            Job::Static(i) => match &site.static_files[*i].from {
+                StaticSource::Disk(p) => {
+                    v.num(0);
+                    v.bytes(p.as_os_str().as_encoded_bytes());
+                }
+                // Embedded bytes live in the binary for the whole run: their address and
+                // length identify them.
+                StaticSource::Embedded(b) => {
+                    v.num(1);
+                    v.num(b.as_ptr() as usize);
+                    v.num(b.len());
+                }
+            },
+            Job::Generated(_) => return false,
+        }
+        true
     }
 
     /// The fingerprint of `job` (whose key is `key`), or `None` for jobs that are always run
     /// (files made by code).
     pub fn fingerprint(&self, site: &Site, job: &Job, key: &JobKey) -> Option<Key> {
-        let per = site.config.paginate_by;
-        let mut h = H::new("job");
-        put_key(&mut h, key);
-        h.key(&self.global);
-        match job {
-            Job::Post(i) => {
-                let i = *i;
-                let p = &site.posts[i];
-                let sidebar = self.sidebar_without.get(&i).unwrap_or(&self.sidebar);
-                h.key(sidebar).key(&self.content[i]).key(&self.cards[i]);
-                h.num(p.authors.len());
-                for &a in &p.authors {
-                    h.key(&self.authors[a]);
-                }
-                h.opt(self.cards.get(i + 1));
-                h.opt(i.checked_sub(1).and_then(|j| self.cards.get(j)));
-                h.num(site.related[i].len());
-                for &j in &site.related[i] {
-                    h.key(&self.cards[j]);
-                }
-            }
-            Job::Page(i) => {
-                h.key(&self.sidebar).key(&self.pages[*i]);
-            }
-            Job::Home(n) => {
-                h.key(&self.sidebar);
-                self.listing(&mut h, &self.all, *n, per);
-            }
-            Job::Tags => {
-                h.key(&self.sidebar).num(self.terms.len());
-                for t in &self.terms {
-                    h.key(t);
-                }
-            }
-            Job::Tag(t, n) => {
-                h.key(&self.sidebar).key(&self.terms[*t]);
-                self.listing(&mut h, &site.tags[*t].posts, *n, per);
-            }
-            Job::Authors => {
-                h.key(&self.sidebar).num(self.authors.len());
-                for a in &self.authors {
-                    h.key(a);
-                }
-            }
-            Job::Author(a, n) => {
-                h.key(&self.sidebar).key(&self.authors[*a]);
-                self.listing(&mut h, &site.author_posts[*a], *n, per);
-            }
-            Job::NotFound => {
-                h.key(&self.sidebar);
-            }
-            Job::Alias { .. } => {}
-            Job::Static(i) => {
-                match &site.static_files[*i].from {
-                    StaticSource::Disk(p) => h.num(0).bytes(p.as_os_str().as_encoded_bytes()),
-                    // Embedded bytes live in the binary for the whole run: their address
-                    // and length identify them.
-                    StaticSource::Embedded(b) => h.num(1).num(b.as_ptr() as usize).num(b.len()),
+        let mut h = Hashing {
+            h: H::new("job"),
+            atoms: self,
+        };
+        self.visit(site, job, key, &mut h).then(|| h.h.done())
+    }
+
+    /// Fingerprints of every job for a site with the same structure as the one `prev` and
+    /// `prev_fps` were made for (same posts in the same order, tags, authors, pages, related
+    /// lists, static files and jobs — as after the fast way of a rebuild): a job none of whose
+    /// atoms changed keeps its fingerprint; the others are hashed again. Returns the
+    /// fingerprints and how many were hashed.
+    pub fn refresh(
+        &self,
+        prev: &Atoms,
+        prev_fps: &[Option<Key>],
+        site: &Site,
+        jobs: &[Job],
+        keys: &[JobKey],
+    ) -> (Vec<Option<Key>>, usize) {
+        let fps: Vec<(Option<Key>, bool)> = jobs
+            .par_iter()
+            .zip(keys.par_iter())
+            .zip(prev_fps.par_iter())
+            .map(|((job, key), old)| {
+                let mut check = Changed {
+                    now: self,
+                    prev,
+                    any: false,
                 };
-            }
-            Job::Generated(_) => return None,
-        }
-        Some(h.done())
+                if !self.visit(site, job, key, &mut check) {
+                    return (None, false);
+                }
+                if check.any || old.is_none() {
+                    (self.fingerprint(site, job, key), true)
+                } else {
+                    (*old, false)
+                }
+            })
+            .collect();
+        let hashed = fps.iter().filter(|(_, h)| *h).count();
+        (fps.into_iter().map(|(fp, _)| fp).collect(), hashed)
     }
 
     /// Fingerprints of every job (`keys[i]` is the key of `jobs[i]`), in parallel.
@@ -365,19 +450,79 @@ impl Atoms {
     }
 }
 
-/// Hashes a job key (its kind and identity).
-fn put_key(h: &mut H, key: &JobKey) {
-    match key {
-        JobKey::Post(s) => h.num(0).bytes(s.as_bytes()),
-        JobKey::Page(s) => h.num(1).bytes(s.as_bytes()),
-        JobKey::Home(n) => h.num(2).num(*n),
-        JobKey::Tags => h.num(3),
-        JobKey::Tag(s, n) => h.num(4).bytes(s.as_bytes()).num(*n),
-        JobKey::Authors => h.num(5),
-        JobKey::Author(s, n) => h.num(6).bytes(s.as_bytes()).num(*n),
-        JobKey::NotFound => h.num(7),
-        JobKey::Alias(from, to) => h.num(8).bytes(from.as_bytes()).bytes(to.as_bytes()),
-        JobKey::Static(to) => h.num(9).bytes(to.as_bytes()),
-        JobKey::Generated(g) => h.num(10).bytes(format!("{g:?}").as_bytes()),
+/// Walks a job key (its kind and identity).
+fn put_key(v: &mut impl Visit, key: &JobKey) {
+    let (kind, a, b, n): (usize, &str, &str, usize) = match key {
+        JobKey::Post(s) => (0, s, "", 0),
+        JobKey::Page(s) => (1, s, "", 0),
+        JobKey::Home(n) => (2, "", "", *n),
+        JobKey::Tags => (3, "", "", 0),
+        JobKey::Tag(s, n) => (4, s, "", *n),
+        JobKey::Authors => (5, "", "", 0),
+        JobKey::Author(s, n) => (6, s, "", *n),
+        JobKey::NotFound => (7, "", "", 0),
+        JobKey::Alias(from, to) => (8, from, to, 0),
+        JobKey::Static(to) => (9, to, "", 0),
+        JobKey::Generated(_) => (10, "", "", 0),
     };
+    v.num(kind);
+    v.bytes(a.as_bytes());
+    v.bytes(b.as_bytes());
+    v.num(n);
+}
+
+/// One input of a fingerprint, by kind and index.
+#[derive(Debug, Clone, Copy)]
+enum Atom {
+    Global,
+    /// The general sidebar (`None`) or the one a post page gets.
+    Sidebar(Option<usize>),
+    Content(usize),
+    Card(usize),
+    Author(usize),
+    Term(usize),
+    Page(usize),
+}
+
+/// What walks the inputs of a fingerprint.
+trait Visit {
+    fn atom(&mut self, a: Atom);
+    fn num(&mut self, n: usize);
+    fn bytes(&mut self, b: &[u8]);
+}
+
+/// Hashes the inputs.
+struct Hashing<'a> {
+    h: H,
+    atoms: &'a Atoms,
+}
+
+impl Visit for Hashing<'_> {
+    fn atom(&mut self, a: Atom) {
+        self.h.opt(self.atoms.atom(a));
+    }
+    fn num(&mut self, n: usize) {
+        self.h.num(n);
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.h.bytes(b);
+    }
+}
+
+/// Finds whether any atom differs between two builds of the same structure (numbers and
+/// bytes are structure, equal by that premise).
+struct Changed<'a> {
+    now: &'a Atoms,
+    prev: &'a Atoms,
+    any: bool,
+}
+
+impl Visit for Changed<'_> {
+    fn atom(&mut self, a: Atom) {
+        if !self.any && self.now.atom(a) != self.prev.atom(a) {
+            self.any = true;
+        }
+    }
+    fn num(&mut self, _: usize) {}
+    fn bytes(&mut self, _: &[u8]) {}
 }

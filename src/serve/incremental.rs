@@ -30,7 +30,7 @@ use crate::config::Config;
 use crate::error::{Diagnostic, Diagnostics, display_path};
 use crate::model::{Site, SourceFile, StaticSource};
 use crate::pipeline::parse::{Doc, Publish, Unpublished};
-use crate::pipeline::render::{FileData, RenderedFile, Renderer};
+use crate::pipeline::render::{FileData, Job, RenderedFile, Renderer};
 use crate::pipeline::{self, index, load};
 use crate::serve::deps::{self, Atoms, JobKey};
 use crate::serve::files::Files;
@@ -243,6 +243,21 @@ pub struct Builder {
     jobs: HashMap<JobKey, JobOut>,
     files: Files,
     cards: CardMemo,
+    /// What the last render worked from, for the next one.
+    prev: Option<Prev>,
+    /// Posts (indexes) the fast way re-parsed in this build; `None` after the full way.
+    touched: Option<Vec<usize>>,
+}
+
+/// What a render worked from: its atoms, jobs and fingerprints, and the author and tag values
+/// the card keys were made with.
+struct Prev {
+    atoms: Atoms,
+    jobs: Vec<Job>,
+    keys: Vec<JobKey>,
+    fps: Vec<Option<Key>>,
+    author_refs: Vec<Key>,
+    terms: Vec<Key>,
 }
 
 /// The configuration with `base_url` moved to `origin` (keeping its path), when given.
@@ -281,6 +296,8 @@ impl Builder {
             jobs: HashMap::new(),
             files: Files::default(),
             cards: CardMemo::default(),
+            prev: None,
+            touched: None,
         }
     }
 
@@ -553,6 +570,7 @@ impl Builder {
             m.templates = t;
         }
         let count = patches.len();
+        let mut touched = Vec::new();
         for (i, file, read_diag, re, slot) in patches {
             let source = file.source.clone();
             let (doc, diags) = self.parse.commit(&source, re);
@@ -565,6 +583,7 @@ impl Builder {
             m.files[i] = file;
             match (slot, doc) {
                 (Slot::Post(j), Doc::Post(mut p)) => {
+                    touched.push(j);
                     // Keep what the index stage assigned (its inputs are unchanged).
                     let old = &m.site.posts[j];
                     p.authors = old.authors.clone();
@@ -583,11 +602,13 @@ impl Builder {
                 }
             }
         }
+        self.touched = Some(touched);
         Ok(Some(count))
     }
 
     /// The full way: configuration (when changed), load, parse with memory, index, templates.
     fn full(&mut self, changes: &Changes) -> Result<(), Diagnostics> {
+        self.touched = None;
         let publish = self.publish();
         let keep = self
             .model
@@ -668,6 +689,13 @@ impl Builder {
         let Some(m) = self.model.as_ref() else {
             return Err(Diagnostics::new());
         };
+        // After the fast way (and for the second pass of any build) the site has the same
+        // structure as at the last render, and only these posts were re-parsed.
+        let touched = match way {
+            Way::Fast => self.touched.clone(),
+            Way::Generated => Some(Vec::new()),
+            Way::Full | Way::Static => None,
+        };
         let r = render(
             m,
             &self.parse,
@@ -675,6 +703,8 @@ impl Builder {
             &mut self.jobs,
             &self.files,
             pass,
+            &mut self.prev,
+            touched.as_deref(),
         )
         .map_err(|mut e| {
             e.extend(
@@ -825,6 +855,8 @@ fn render(
     old_jobs: &mut HashMap<JobKey, JobOut>,
     old_files: &Files,
     pass: Pass,
+    prev: &mut Option<Prev>,
+    touched: Option<&[usize]>,
 ) -> Result<Rendered, Diagnostics> {
     let mut steps = Steps::new();
     let site = &m.site;
@@ -836,21 +868,56 @@ fn render(
     let missing = |source: &str| -> Key {
         *blake3::hash(format!("missing {source} {:?}", Instant::now()).as_bytes()).as_bytes()
     };
-    let content: Vec<Key> = site
-        .posts
-        .iter()
-        .map(|p| parse.key(&p.source).unwrap_or_else(|| missing(&p.source)))
-        .collect();
-    let card_keys: Vec<Key> = site
-        .posts
-        .par_iter()
-        .zip(content.par_iter())
-        .map(|(p, c)| {
-            let a: Vec<&Key> = p.authors.iter().map(|&a| &author_refs[a]).collect();
-            let t: Vec<&Key> = p.tag_ids.iter().map(|&t| &terms[t]).collect();
-            deps::card_key(c, &a, &t)
-        })
-        .collect();
+    let card_key = |p: &crate::model::Post, c: &Key| {
+        let a: Vec<&Key> = p.authors.iter().map(|&a| &author_refs[a]).collect();
+        let t: Vec<&Key> = p.tag_ids.iter().map(|&t| &terms[t]).collect();
+        deps::card_key(c, &a, &t)
+    };
+    // Same structure as the last render: take its keys and redo those of the re-parsed
+    // posts (all card keys when an author or tag value changed).
+    let same = match (touched, prev.as_ref()) {
+        (Some(t), Some(p)) if p.atoms.content().len() == site.posts.len() => Some((t, p)),
+        _ => None,
+    };
+    let (content, card_keys): (Vec<Key>, Vec<Key>) = match same {
+        Some((touched, p)) => {
+            let mut content = p.atoms.content().to_vec();
+            for &i in touched {
+                content[i] = parse
+                    .key(&site.posts[i].source)
+                    .unwrap_or_else(|| missing(&site.posts[i].source));
+            }
+            let cards = if p.author_refs == author_refs && p.terms == terms {
+                let mut cards = p.atoms.cards().to_vec();
+                for &i in touched {
+                    cards[i] = card_key(&site.posts[i], &content[i]);
+                }
+                cards
+            } else {
+                site.posts
+                    .par_iter()
+                    .zip(content.par_iter())
+                    .map(|(p, c)| card_key(p, c))
+                    .collect()
+            };
+            (content, cards)
+        }
+        None => {
+            let content: Vec<Key> = site
+                .posts
+                .iter()
+                .map(|p| parse.key(&p.source).unwrap_or_else(|| missing(&p.source)))
+                .collect();
+            let cards = site
+                .posts
+                .par_iter()
+                .zip(content.par_iter())
+                .map(|(p, c)| card_key(p, c))
+                .collect();
+            (content, cards)
+        }
+    };
+    let same = same.is_some();
     steps.mark("card keys");
     let cards = memo.cards(site, &shared, &card_keys);
     let pages: Vec<Key> = site
@@ -861,7 +928,6 @@ fn render(
     steps.mark("cards");
     let renderer = Renderer::with_cards(site, &m.templates, shared, cards)?;
     steps.mark("renderer");
-    let jobs = renderer.jobs();
     let atoms = Atoms::new(
         &renderer,
         &m.templates_fp,
@@ -870,9 +936,26 @@ fn render(
         card_keys,
         pages,
     );
-    let keys: Vec<JobKey> = jobs.iter().map(|j| deps::key_of(site, j)).collect();
-    steps.mark("jobs");
-    let fps = atoms.all(site, &jobs, &keys);
+    let last = if same { prev.take() } else { None };
+    let (jobs, keys, fps) = match last {
+        Some(last) => {
+            // The same structure means the same jobs.
+            debug_assert!(
+                last.jobs == renderer.jobs(),
+                "the fast way changed the job list"
+            );
+            steps.mark("jobs");
+            let (fps, _) = atoms.refresh(&last.atoms, &last.fps, site, &last.jobs, &last.keys);
+            (last.jobs, last.keys, fps)
+        }
+        None => {
+            let jobs = renderer.jobs();
+            let keys: Vec<JobKey> = jobs.iter().map(|j| deps::key_of(site, j)).collect();
+            steps.mark("jobs");
+            let fps = atoms.all(site, &jobs, &keys);
+            (jobs, keys, fps)
+        }
+    };
     steps.mark("fingerprints");
     // Each job's fingerprint in the last build (outer `None`: the job is new).
     let before: Vec<Option<Option<Key>>> =
@@ -952,8 +1035,8 @@ fn render(
         let mut new_jobs = HashMap::with_capacity(jobs.len());
         let mut files: HashMap<String, OutData> = HashMap::with_capacity(old_files.len() + 16);
         let mut touched: Vec<String> = Vec::new();
-        for (i, (key, fp)) in keys.into_iter().zip(fps).enumerate() {
-            let old = old_jobs.remove(&key);
+        for (i, (key, &fp)) in keys.iter().zip(&fps).enumerate() {
+            let old = old_jobs.remove(key);
             let paths = match fresh.remove(&i) {
                 Some(rendered) => rendered
                     .into_iter()
@@ -974,7 +1057,7 @@ fn render(
                     paths
                 }
             };
-            new_jobs.insert(key, JobOut { fp, paths });
+            new_jobs.insert(key.clone(), JobOut { fp, paths });
         }
         *old_jobs = new_jobs;
         let changed: Vec<String> = touched
@@ -995,6 +1078,14 @@ fn render(
     changed.dedup();
     removed.sort();
     removed.dedup();
+    *prev = Some(Prev {
+        atoms,
+        jobs,
+        keys,
+        fps,
+        author_refs,
+        terms,
+    });
     steps.mark("assemble");
     Ok(Rendered {
         files,
