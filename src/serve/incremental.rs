@@ -240,13 +240,22 @@ pub struct Builder {
     defer: bool,
     /// The model changed since the files made by code were made.
     stale_generated: bool,
-    jobs: HashMap<JobKey, JobOut>,
-    files: Files,
-    cards: CardMemo,
-    /// What the last render worked from, for the next one.
-    prev: Option<Prev>,
+    out: Output,
     /// Posts (indexes) the fast way re-parsed in this build; `None` after the full way.
     touched: Option<Vec<usize>>,
+}
+
+/// The output of the last good build and what made it, kept for the next render.
+#[derive(Default)]
+struct Output {
+    /// Every job's fingerprint and files.
+    jobs: HashMap<JobKey, JobOut>,
+    /// The files.
+    files: Files,
+    /// The post cards.
+    cards: CardMemo,
+    /// What the last render worked from.
+    prev: Option<Prev>,
 }
 
 /// What a render worked from: its atoms, jobs and fingerprints, and the author and tag values
@@ -293,10 +302,7 @@ impl Builder {
             dirty: false,
             defer: false,
             stale_generated: false,
-            jobs: HashMap::new(),
-            files: Files::default(),
-            cards: CardMemo::default(),
-            prev: None,
+            out: Output::default(),
             touched: None,
         }
     }
@@ -332,7 +338,7 @@ impl Builder {
 
     /// The files of the last good build, by output path (`posts/x/index.html`).
     pub fn files(&self) -> Files {
-        self.files.clone()
+        self.out.files.clone()
     }
 
     /// The configuration of the last build that read one.
@@ -393,7 +399,7 @@ impl Builder {
                 let mut changed = plan.statics;
                 changed.sort();
                 changed.dedup();
-                return Ok(self.report(Way::Static, 0, self.jobs.len(), changed, Vec::new()));
+                return Ok(self.report(Way::Static, 0, self.out.jobs.len(), changed, Vec::new()));
             }
             if let Some(patched) = self.fast(&plan.sources, changes.templates)? {
                 if patched == 0 && !changes.templates {
@@ -401,7 +407,13 @@ impl Builder {
                     let mut changed = plan.statics;
                     changed.sort();
                     changed.dedup();
-                    return Ok(self.report(Way::Static, 0, self.jobs.len(), changed, Vec::new()));
+                    return Ok(self.report(
+                        Way::Static,
+                        0,
+                        self.out.jobs.len(),
+                        changed,
+                        Vec::new(),
+                    ));
                 }
                 let mut r = self.finish(Way::Fast, self.pass())?;
                 r.changed.extend(plan.statics);
@@ -696,28 +708,19 @@ impl Builder {
             Way::Generated => Some(Vec::new()),
             Way::Full | Way::Static => None,
         };
-        let r = render(
-            m,
-            &self.parse,
-            &mut self.cards,
-            &mut self.jobs,
-            &self.files,
-            pass,
-            &mut self.prev,
-            touched.as_deref(),
-        )
-        .map_err(|mut e| {
-            e.extend(
-                m.diagnostics()
-                    .into_vec()
-                    .into_iter()
-                    .filter(|d| !d.is_error()),
-            );
-            e.sort();
-            e
-        })?;
-        let total = self.jobs.len();
-        self.files = r.files;
+        let r =
+            render(m, &self.parse, &mut self.out, pass, touched.as_deref()).map_err(|mut e| {
+                e.extend(
+                    m.diagnostics()
+                        .into_vec()
+                        .into_iter()
+                        .filter(|d| !d.is_error()),
+                );
+                e.sort();
+                e
+            })?;
+        let total = self.out.jobs.len();
+        self.out.files = r.files;
         self.stale_generated = r.left.is_some();
         let mut report = self.report(way, r.rendered, total, r.changed, r.removed);
         report.pending = r.left.unwrap_or_default();
@@ -851,13 +854,17 @@ impl CardMemo {
 fn render(
     m: &Model,
     parse: &ParseCache,
-    memo: &mut CardMemo,
-    old_jobs: &mut HashMap<JobKey, JobOut>,
-    old_files: &Files,
+    out: &mut Output,
     pass: Pass,
-    prev: &mut Option<Prev>,
     touched: Option<&[usize]>,
 ) -> Result<Rendered, Diagnostics> {
+    let Output {
+        jobs: old_jobs,
+        files: old_files,
+        cards: memo,
+        prev,
+    } = out;
+    let old_files: &Files = old_files;
     let mut steps = Steps::new();
     let site = &m.site;
     let shared = Shared::new(site);
