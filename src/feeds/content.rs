@@ -16,7 +16,12 @@ use crate::pipeline::load::is_forbidden_char;
 /// Removes the characters XML 1.0 forbids (C0 controls other than TAB/LF/CR, U+FFFE,
 /// U+FFFF). Borrows when there is nothing to remove.
 pub fn clean_text(s: &str) -> Cow<'_, str> {
-    if s.chars().any(is_forbidden_char) {
+    // Every forbidden character is a C0 control (one byte below 0x20) or starts with the
+    // byte 0xEF (U+FFFE, U+FFFF): text without those bytes needs no char-by-char look.
+    let maybe = s
+        .bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
+    if maybe && s.chars().any(is_forbidden_char) {
         Cow::Owned(s.chars().filter(|&c| !is_forbidden_char(c)).collect())
     } else {
         Cow::Borrowed(s)

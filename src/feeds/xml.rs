@@ -44,7 +44,17 @@ pub(crate) fn empty(w: &mut Doc, name: &str, attrs: &[(&str, &str)]) -> io::Resu
 
 /// `<name attrs…><![CDATA[html]]></name>`: an HTML payload kept as written.
 pub(crate) fn cdata(w: &mut Doc, name: &str, attrs: &[(&str, &str)], html: &str) -> io::Result<()> {
-    let wrapped = format!("<![CDATA[{}]]>", html.replace("]]>", "]]]]><![CDATA[>"));
+    // `contains` has a vectorised path; `replace` scans with the general searcher and copies
+    // even when there is nothing to replace (almost always).
+    let wrapped = if html.contains("]]>") {
+        format!("<![CDATA[{}]]>", html.replace("]]>", "]]]]><![CDATA[>"))
+    } else {
+        let mut s = String::with_capacity(html.len() + 12);
+        s.push_str("<![CDATA[");
+        s.push_str(html);
+        s.push_str("]]>");
+        s
+    };
     w.create_element(name)
         .with_attributes(attrs.iter().copied())
         .write_text_content(BytesText::from_escaped(wrapped))?;
