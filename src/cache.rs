@@ -1,7 +1,10 @@
 //! Build cache, used by `smelt build`: the expensive, deterministic results of one build kept
 //! on disk in `<root>/.smelt-cache/build/` so the next build can skip that work.
 //!
-//! Two stores, each one file:
+//! Three stores, each one file:
+//! - **front matter** (`heads.bin`, parse pass 1): per source file, the typed front matter,
+//!   slug and permalink, used while the file's bytes, kind and stem and the setup are the
+//!   same (publication is decided again on every build: it depends on the clock);
 //! - **bodies** (`bodies.bin`, parse pass 2): per source file, its rendered Markdown body (HTML
 //!   with highlighted code, summary, table of contents, links) with every link question the
 //!   rendering asked and the answer it got. An entry is used while its *content key*
@@ -33,8 +36,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::error::{Diagnostic, Diagnostics};
 use crate::markdown::LinkResolver;
-use crate::model::{Body, Site, SourceFile};
-use crate::pipeline::parse::{self, Doc, Parsed, Publish, Resolver};
+use crate::model::{Body, Site, SourceFile, SourceKind};
+use crate::pipeline::parse::{self, Doc, Head, Parsed, Publish, Resolver};
 use crate::pipeline::render::{Job, Renderer};
 use crate::pipeline::write::ManifestEntry;
 use crate::serve::deps::{self, Atoms};
@@ -162,6 +165,9 @@ fn store<T: Serialize>(path: &Path, setup: &Key, value: &T) -> std::io::Result<(
 /// One cached body as stored: source path, content key, link questions, body.
 type StoredBody = (String, Key, Vec<Question>, Body);
 
+/// One cached front matter pass as stored: source path, file hash, kind, stem, result.
+type StoredHead = (String, Key, SourceKind, String, Head);
+
 /// Reads a cache file on another thread, so decoding overlaps the work before its first use.
 #[derive(Debug)]
 struct Pending<T>(Option<std::thread::JoinHandle<Option<T>>>);
@@ -195,6 +201,11 @@ pub struct Bodies {
     setup: Key,
     /// The store being read.
     pending: Pending<Vec<StoredBody>>,
+    /// The front matter store (`heads.bin`) being read, and where it lives.
+    heads_pending: Pending<Vec<StoredHead>>,
+    heads_path: PathBuf,
+    /// Front matter results to write, when they differ from the stored ones.
+    heads_store: Option<Vec<StoredHead>>,
     /// Entries read from disk, by source path (taken out as they are used).
     loaded: HashMap<String, (Key, Vec<Question>, Body)>,
     /// Content key of every published document of the current build, by source path.
@@ -220,11 +231,15 @@ impl Bodies {
     pub fn open(root: &Path, config: &Config, publish: Publish) -> Bodies {
         let setup = setup_key(config, publish);
         let path = root.join(DIR).join("bodies.bin");
+        let heads_path = root.join(DIR).join("heads.bin");
         let pending = Pending::start(path.clone(), setup);
+        let heads_pending = Pending::start(heads_path.clone(), setup);
         let mut bodies = Bodies {
             path,
             setup,
             pending,
+            heads_pending,
+            heads_path,
             ..Bodies::default()
         };
         if bodies.pending.0.is_none() {
@@ -258,19 +273,58 @@ impl Bodies {
     pub fn parse(&mut self, files: &[SourceFile], config: &Config, publish: Publish) -> Parsed {
         let tz = config.time_zone();
         let setup = self.setup;
+        // Pass 1, from the front matter store where the file is the same (publication is
+        // decided again: it depends on the clock).
+        let stored_heads = match self.heads_pending.0.is_some() {
+            true => self.heads_pending.wait(),
+            false => load(&self.heads_path, &setup),
+        }
+        .unwrap_or_default();
+        let heads_read = stored_heads.len();
+        let known: HashMap<&str, (&Key, SourceKind, &str, &Head)> = stored_heads
+            .iter()
+            .map(|(s, hash, kind, stem, h)| (s.as_str(), (hash, *kind, stem.as_str(), h)))
+            .collect();
         let firsts: Vec<_> = files
             .par_iter()
             .enumerate()
-            .map(|(i, f)| parse::first_pass(i, f, config, &tz, publish))
+            .map(|(i, f)| match known.get(f.source.as_str()) {
+                Some((hash, kind, stem, h)) if **hash == f.hash && *kind == f.kind && *stem == f.stem => {
+                    let mut h = (*h).clone();
+                    h.file = i;
+                    (h.publish, h.scheduled) = parse::publication(f.kind, &h.fm, publish);
+                    (Ok(Some(h)), true)
+                }
+                _ => (parse::first_pass(i, f, config, &tz, publish), false),
+            })
             .collect();
+        drop(known);
+        drop(stored_heads);
         let mut diags = Diagnostics::new();
         let mut heads = Vec::new();
-        for r in firsts {
+        let mut heads_reused = 0;
+        let mut heads_fresh = 0;
+        for (r, reused) in firsts {
             match r {
-                Ok(Some(h)) => heads.push(h),
+                Ok(Some(h)) => {
+                    heads_reused += usize::from(reused);
+                    heads_fresh += usize::from(!reused);
+                    heads.push(h);
+                }
                 Ok(None) => {}
                 Err(ds) => diags.extend(ds),
             }
+        }
+        if heads_fresh > 0 || heads_reused != heads_read {
+            self.heads_store = Some(
+                heads
+                    .iter()
+                    .map(|h| {
+                        let f = &files[h.file];
+                        (f.source.clone(), f.hash, f.kind, f.stem.clone(), h.clone())
+                    })
+                    .collect(),
+            );
         }
         diags.extend(files.iter().filter_map(parse::empty_file_warning));
         let resolver = Resolver::new(&heads, files);
@@ -335,6 +389,9 @@ impl Bodies {
     /// Writes the bodies of `site` that can be stored, unless the store on disk already holds
     /// exactly them. Errors are ignored (the cache is an optimisation).
     pub fn save(&self, site: &Site) {
+        if let Some(heads) = &self.heads_store {
+            let _ = store(&self.heads_path, &self.setup, heads);
+        }
         // Unchanged on disk when every stored entry was used and no storable one is new
         // (bodies with diagnostics are rendered every time but never stored).
         if self.rendered_storable == 0 && self.read == self.reused {

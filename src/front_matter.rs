@@ -19,7 +19,7 @@ use crate::model::{AuthorRef, InlineAuthor, Link, Source};
 /// Where the front matter and body are in a file. Ranges are byte ranges of the normalised
 /// text; `text[..yaml.start] + text[yaml] + text[yaml.end..body.start] + text[body]` is the
 /// whole text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Split {
     /// The YAML between the delimiter lines (may be empty).
     pub yaml: Range<usize>,
@@ -131,7 +131,7 @@ impl DocKind {
 }
 
 /// Typed front matter of a post or page. Fields absent from the YAML are `None`/empty.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FrontMatter {
     /// `title` (trimmed, non-empty for posts and pages).
     pub title: String,
@@ -162,6 +162,9 @@ pub struct FrontMatter {
     /// `template` (pages only): template name to render with.
     pub template: Option<String>,
     /// `extra`: free data for templates.
+    // Stored as JSON text: binary formats (the build cache) cannot carry a self-describing
+    // value.
+    #[serde(with = "json_text")]
     pub extra: serde_json::Value,
     /// Author files: `name`.
     pub name: Option<String>,
@@ -176,6 +179,20 @@ pub struct FrontMatter {
     /// 1-based (line, column) of each top-level key, for later diagnostics (e.g. an unknown
     /// author id found by the index stage).
     pub key_pos: BTreeMap<String, (usize, usize)>,
+}
+
+/// (De)serialises a JSON value as its text, for the build cache's binary format.
+mod json_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &serde_json::Value, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
+        let text = String::deserialize(d)?;
+        serde_json::from_str(&text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Parses the YAML of `split` into [`FrontMatter`]. `path` is the site-relative path used in

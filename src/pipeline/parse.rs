@@ -69,7 +69,7 @@ pub struct Unpublished {
 
 /// First-pass result for one file: its front matter, slug and permalink, and whether this
 /// build publishes it. (Public so that `serve` can keep it between rebuilds.)
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Head {
     /// Index of the file in the slice given to [`parse`].
     pub file: usize,

@@ -202,14 +202,19 @@ fn a_cache_from_another_smelt_build_is_ignored() {
     let root = site.path();
     build_in_place(root);
     let bodies = cache_file(root, "bodies.bin");
+    let heads = cache_file(root, "heads.bin");
     let pristine = std::fs::read(&bodies).unwrap();
+    let pristine_heads = std::fs::read(&heads).unwrap();
     let page = root.join("public/posts/magnet-gap/index.html");
     // Control: an intact-looking cache with changed content is used (so this test can see
     // whether a cache was used). Output removed so the page is rendered, not kept.
     poison(&bodies, b"another batch of", b"another BATCH of");
+    poison(&heads, b"The Magnet Gap", b"The Magnet Cap");
     std::fs::remove_dir_all(root.join("public")).unwrap();
     build_in_place(root);
-    assert!(std::fs::read_to_string(&page).unwrap().contains("another BATCH of"));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("another BATCH of") && html.contains("The Magnet Cap"));
+    std::fs::write(&heads, &pristine_heads).unwrap();
     // The same content under another build id: ignored.
     std::fs::write(&bodies, &pristine).unwrap();
     poison(&bodies, b"another batch of", b"another BATCH of");
@@ -218,10 +223,14 @@ fn a_cache_from_another_smelt_build_is_ignored() {
     let last = other.len() - 1;
     other[last] = if other[last] == b'0' { b'1' } else { b'0' };
     poison(&bodies, id, &other);
+    // The front matter store too: a changed title under another build id.
+    poison(&heads, b"The Magnet Gap", b"The Magnet Cap");
+    poison(&heads, id, &other);
     std::fs::remove_dir_all(root.join("public")).unwrap();
     build_in_place(root);
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("another batch of") && !html.contains("another BATCH of"));
+    assert!(html.contains("The Magnet Gap") && !html.contains("The Magnet Cap"));
     assert_eq!(manifest_of(&root.join("public")), clean_manifest(root));
 }
 
@@ -233,6 +242,8 @@ fn a_corrupt_cache_is_ignored_never_fatal() {
     let clean = clean_manifest(root);
     let bodies = cache_file(root, "bodies.bin");
     let outputs = cache_file(root, "outputs.bin");
+    let heads = cache_file(root, "heads.bin");
+    let good_heads = std::fs::read(&heads).unwrap();
     let good_bodies = std::fs::read(&bodies).unwrap();
     let good_outputs = std::fs::read(&outputs).unwrap();
     let flipped = |b: &[u8]| {
@@ -249,13 +260,23 @@ fn a_corrupt_cache_is_ignored_never_fatal() {
         ("swapped", good_outputs.clone(), good_bodies.clone()),
     ];
     for (name, b, o) in damages {
+        // The front matter store gets the damage of the bodies store, applied to itself.
+        let h = match name {
+            "empty files" => Vec::new(),
+            "truncated" => good_heads[..good_heads.len() / 3].to_vec(),
+            "a flipped bit" => flipped(&good_heads),
+            "swapped" => good_bodies.clone(),
+            _ => b.clone(),
+        };
         std::fs::write(&bodies, &b).unwrap();
         std::fs::write(&outputs, &o).unwrap();
+        std::fs::write(&heads, &h).unwrap();
         // With the previous output in place, and without it.
         build_in_place(root);
         assert_eq!(manifest_of(&root.join("public")), clean, "{name}, output kept");
         std::fs::write(&bodies, &b).unwrap();
         std::fs::write(&outputs, &o).unwrap();
+        std::fs::write(&heads, &h).unwrap();
         std::fs::remove_dir_all(root.join("public")).unwrap();
         build_in_place(root);
         assert_eq!(manifest_of(&root.join("public")), clean, "{name}, output removed");
