@@ -26,10 +26,9 @@
 //! killed builds leave a complete file or none; failing to write (a read-only site) is ignored.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use bincode::Options;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -73,20 +72,6 @@ impl Header {
     }
 }
 
-/// `io::Read` that hashes what it reads.
-struct HashRead<R> {
-    inner: R,
-    hasher: blake3::Hasher,
-}
-
-impl<R: Read> Read for HashRead<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
 /// `io::Write` that hashes what it writes.
 struct HashWrite<W> {
     inner: W,
@@ -104,30 +89,24 @@ impl<W: Write> Write for HashWrite<W> {
     }
 }
 
-/// Reads a cache file written by [`store`]: `None` unless it exists, its header matches
-/// `setup` and this build, its payload decodes, and its checksum is right.
+/// Reads a cache file written by [`store`]: `None` unless it exists, its checksum is right,
+/// its header matches `setup` and this build, and its payload decodes.
+///
+/// The checksum is verified before anything is decoded, so a corrupt file never reaches the
+/// decoder (whose length prefixes are in any case bounded by the bytes in memory).
 fn load<T: serde::de::DeserializeOwned>(path: &Path, setup: &Key) -> Option<T> {
-    let file = std::fs::File::open(path).ok()?;
-    let len = file.metadata().ok()?.len();
-    // No length prefix in a corrupt file can make the decoder allocate more than the file.
-    let opts = bincode::DefaultOptions::new().with_limit(len);
-    let mut r = HashRead {
-        inner: BufReader::with_capacity(1 << 16, file),
-        hasher: blake3::Hasher::new(),
-    };
-    let header: Header = opts.deserialize_from(&mut r).ok()?;
+    let bytes = std::fs::read(path).ok()?;
+    let split = bytes.len().checked_sub(blake3::OUT_LEN)?;
+    let (payload, stored) = bytes.split_at(split);
+    if blake3::hash(payload).as_bytes() != stored {
+        return None;
+    }
+    let (header, rest): (Header, &[u8]) = postcard::take_from_bytes(payload).ok()?;
     if header != Header::new(*setup) {
         return None;
     }
-    let value: T = opts.deserialize_from(&mut r).ok()?;
-    let computed = r.hasher.finalize();
-    let mut stored = [0u8; 32];
-    r.inner.read_exact(&mut stored).ok()?;
-    let mut rest = [0u8; 1];
-    if r.inner.read(&mut rest).ok()? != 0 || computed.as_bytes() != &stored {
-        return None;
-    }
-    Some(value)
+    let (value, rest): (T, &[u8]) = postcard::take_from_bytes(rest).ok()?;
+    rest.is_empty().then_some(value)
 }
 
 /// Writes a cache file: header, payload, checksum; to a temporary file renamed into place.
@@ -136,7 +115,9 @@ fn store<T: Serialize>(path: &Path, setup: &Key, value: &T) -> std::io::Result<(
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
-        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
         std::process::id()
     ));
     let result = (|| {
@@ -145,10 +126,8 @@ fn store<T: Serialize>(path: &Path, setup: &Key, value: &T) -> std::io::Result<(
             inner: BufWriter::with_capacity(1 << 16, file),
             hasher: blake3::Hasher::new(),
         };
-        let opts = bincode::DefaultOptions::new();
-        opts.serialize_into(&mut w, &Header::new(*setup))
-            .map_err(std::io::Error::other)?;
-        opts.serialize_into(&mut w, value).map_err(std::io::Error::other)?;
+        postcard::to_io(&Header::new(*setup), &mut w).map_err(std::io::Error::other)?;
+        postcard::to_io(value, &mut w).map_err(std::io::Error::other)?;
         let sum = w.hasher.finalize();
         let mut inner = w.inner;
         inner.write_all(sum.as_bytes())?;
@@ -289,7 +268,9 @@ impl Bodies {
             .par_iter()
             .enumerate()
             .map(|(i, f)| match known.get(f.source.as_str()) {
-                Some((hash, kind, stem, h)) if **hash == f.hash && *kind == f.kind && *stem == f.stem => {
+                Some((hash, kind, stem, h))
+                    if **hash == f.hash && *kind == f.kind && *stem == f.stem =>
+                {
                     let mut h = (*h).clone();
                     h.file = i;
                     (h.publish, h.scheduled) = parse::publication(f.kind, &h.fm, publish);
@@ -339,7 +320,11 @@ impl Bodies {
                 (h, cached)
             })
             .collect();
-        type Done = (Doc, Vec<Diagnostic>, Option<(String, Key, Vec<Question>, bool)>);
+        type Done = (
+            Doc,
+            Vec<Diagnostic>,
+            Option<(String, Key, Vec<Question>, bool)>,
+        );
         let results: Vec<Done> = work
             .into_par_iter()
             .map(|(h, cached)| {
@@ -354,14 +339,22 @@ impl Bodies {
                     && content_key(file, &setup, &h.path, &questions) == key
                 {
                     let source = file.source.clone();
-                    return (parse::make_doc(file, h, body), Vec::new(), Some((source, key, questions, true)));
+                    return (
+                        parse::make_doc(file, h, body),
+                        Vec::new(),
+                        Some((source, key, questions, true)),
+                    );
                 }
                 let rec = Recording::new(&resolver);
                 let (body, ds) = parse::render_body(file, &h, config, &rec);
                 let questions = rec.into_questions();
                 let key = content_key(file, &setup, &h.path, &questions);
                 let source = file.source.clone();
-                (parse::make_doc(file, h, body), ds, Some((source, key, questions, false)))
+                (
+                    parse::make_doc(file, h, body),
+                    ds,
+                    Some((source, key, questions, false)),
+                )
             })
             .collect();
         self.loaded.clear();

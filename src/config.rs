@@ -44,9 +44,6 @@ pub struct Config {
     pub recent_title: String,
     /// Default output folder, relative to the site root.
     pub output_dir: String,
-    /// Entries of an existing output folder that a build keeps (besides hidden entries such
-    /// as `.git`, which are always kept), e.g. `["CNAME"]`.
-    pub keep: Vec<String>,
     /// Site logo (root-relative path or absolute URL), used in the header and JSON-LD.
     pub logo: Option<String>,
     /// Default social image when a post has no `image`.
@@ -326,7 +323,6 @@ impl Default for Config {
             related_posts: 3,
             recent_title: "Recent news".into(),
             output_dir: "public".into(),
-            keep: Vec::new(),
             logo: None,
             image: None,
             publisher: None,
@@ -376,10 +372,7 @@ impl Config {
         let mut config: Config = match toml::from_str(text) {
             Ok(c) => c,
             Err(e) => {
-                let (line, col) = e
-                    .span()
-                    .map(|s| line_col(text, s.start))
-                    .unwrap_or((1, 1));
+                let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
                 let message = e.message().trim().to_string();
                 let mut d = Diagnostic::error("config", message.clone())
                     .at_path(CONFIG_FILE)
@@ -507,7 +500,10 @@ pub fn is_absolute_url(s: &str) -> bool {
     match s.find(':') {
         Some(i) if i > 0 => {
             let scheme = &s[..i];
-            scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            scheme
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
                 && scheme
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
@@ -602,7 +598,6 @@ const CONFIG_KEYS: &[&str] = &[
     "related_posts",
     "recent_title",
     "output_dir",
-    "keep",
     "logo",
     "image",
     "publisher",
@@ -656,7 +651,10 @@ mod tests {
         assert_eq!(a.base_url, b.base_url);
         assert_eq!(a.base_path, "/analysis/");
         assert_eq!(a.url("/posts/x/"), "/analysis/posts/x/");
-        assert_eq!(a.abs_url("/posts/x/"), "https://example.org/analysis/posts/x/");
+        assert_eq!(
+            a.abs_url("/posts/x/"),
+            "https://example.org/analysis/posts/x/"
+        );
     }
 
     #[test]
@@ -678,8 +676,8 @@ mod tests {
 
     #[test]
     fn bad_timezone_and_permalink_reported_together() {
-        let e = Config::parse("timezone = \"Mars/Base\"\n[permalinks]\nposts = \"/p/\"\n")
-            .unwrap_err();
+        let e =
+            Config::parse("timezone = \"Mars/Base\"\n[permalinks]\nposts = \"/p/\"\n").unwrap_err();
         assert_eq!(e.error_count(), 2);
     }
 

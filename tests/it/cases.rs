@@ -1047,7 +1047,7 @@ fn case_012_summaries_are_balanced_and_cut_at_the_marker() {
         for part in ["footer.site-footer", "aside"] {
             let el = doc
                 .select(&sel(part))
-                .last()
+                .next_back()
                 .unwrap_or_else(|| panic!("{f}: no {part}"));
             let inside: Vec<String> = el
                 .ancestors()
