@@ -126,7 +126,10 @@ impl Diagnostic {
             }
             s.push_str(": ");
         }
-        s.push_str(&format!("{}: {} [{}]", self.severity, self.message, self.rule));
+        s.push_str(&format!(
+            "{}: {} [{}]",
+            self.severity, self.message, self.rule
+        ));
         s
     }
 
@@ -279,9 +282,8 @@ impl Diagnostics {
     /// order the parallel stages finished in.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
-            (&a.path, a.line, a.col, &a.message, a.rule).cmp(&(
-                &b.path, b.line, b.col, &b.message, b.rule,
-            ))
+            (&a.path, a.line, a.col, &a.message, a.rule)
+                .cmp(&(&b.path, b.line, b.col, &b.message, b.rule))
         });
     }
     /// Moves the entries out.
@@ -361,7 +363,10 @@ mod tests {
             .with_help("write YYYY-MM-DD")
             .with_source(src);
         let out = d.render_human(false);
-        assert!(out.contains("content/posts/a.md:3:7: `date` is not a date"), "{out}");
+        assert!(
+            out.contains("content/posts/a.md:3:7: `date` is not a date"),
+            "{out}"
+        );
         assert!(out.contains("date: nope"), "{out}");
         assert!(out.contains("write YYYY-MM-DD"), "{out}");
     }
@@ -371,7 +376,9 @@ mod tests {
         let long = "x".repeat(90);
         let d = Diagnostic::error(
             "duplicate-permalink",
-            format!("{long} and content/posts/Hello World.md both want the URL /posts/hello-world/"),
+            format!(
+                "{long} and content/posts/Hello World.md both want the URL /posts/hello-world/"
+            ),
         )
         .at_path("content/posts/hello-world.md");
         let out = d.render_human(false);

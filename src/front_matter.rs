@@ -61,7 +61,10 @@ pub fn split(text: &str) -> Result<Split, SplitError> {
     let mut pos = yaml_start;
     let mut line_no = 2;
     while pos < text.len() {
-        let end = text[pos..].find('\n').map(|i| pos + i).unwrap_or(text.len());
+        let end = text[pos..]
+            .find('\n')
+            .map(|i| pos + i)
+            .unwrap_or(text.len());
         if is_delim(&text[pos..end], &["---", "..."]) {
             let body_start = (end + 1).min(text.len());
             return Ok(Split {
@@ -114,8 +117,7 @@ pub const POST_KEYS: &[&str] = &[
 ];
 /// Keys a standalone page's front matter may have.
 pub const PAGE_KEYS: &[&str] = &[
-    "title", "date", "updated", "summary", "draft", "slug", "aliases", "image", "template",
-    "extra",
+    "title", "date", "updated", "summary", "draft", "slug", "aliases", "image", "template", "extra",
 ];
 /// Keys an author file's front matter may have.
 pub const AUTHOR_KEYS: &[&str] = &["name", "role", "avatar", "links", "email", "extra"];
@@ -496,7 +498,10 @@ impl Parser<'_> {
                 Value::Bool(b) => self.fm.draft = b,
                 other => self.err(
                     key,
-                    format!("`draft` must be true or false, found {}", short_yaml(&other)),
+                    format!(
+                        "`draft` must be true or false, found {}",
+                        short_yaml(&other)
+                    ),
                     "draft: true",
                 ),
             },
@@ -785,10 +790,8 @@ impl Parser<'_> {
                         s.date = text;
                     }
                     other => {
-                        let help = crate::suggest::help_for(
-                            other,
-                            &["title", "publisher", "url", "date"],
-                        );
+                        let help =
+                            crate::suggest::help_for(other, &["title", "publisher", "url", "date"]);
                         self.err(
                             key,
                             format!("unknown key `{other}` in `sources` item {}", i + 1),
@@ -944,11 +947,12 @@ pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
     // Normalise `date time` and `time offset` spacing to RFC 3339 shape.
     let mut norm = String::with_capacity(s.len());
     norm.push_str(&s[..10]);
-    let rest = rest.strip_prefix([' ', 'T', 't']).ok_or("expected a `T` or space after the date")?;
+    let rest = rest
+        .strip_prefix([' ', 'T', 't'])
+        .ok_or("expected a `T` or space after the date")?;
     norm.push('T');
     let rest = rest.trim_start();
-    let (time_part, zone_part) = match rest.find(['Z', 'z', '+', '-', ' '])
-    {
+    let (time_part, zone_part) = match rest.find(['Z', 'z', '+', '-', ' ']) {
         Some(i) => (&rest[..i], rest[i..].trim_start()),
         None => (rest, ""),
     };
@@ -993,7 +997,10 @@ mod tests {
     #[test]
     fn split_errors() {
         assert_eq!(split("title: x\n"), Err(SplitError::NoFrontMatter));
-        assert_eq!(split("+++\ntitle='x'\n+++\n"), Err(SplitError::TomlFrontMatter));
+        assert_eq!(
+            split("+++\ntitle='x'\n+++\n"),
+            Err(SplitError::TomlFrontMatter)
+        );
         assert_eq!(split("---\ntitle: x\n"), Err(SplitError::Unclosed));
         assert_eq!(split(""), Err(SplitError::NoFrontMatter));
     }
@@ -1016,7 +1023,10 @@ mod tests {
         assert_eq!(unknown[0].line, Some(2));
         assert_eq!(unknown[0].help.as_deref(), Some("did you mean `title`?"));
         assert_eq!(unknown[1].line, Some(4));
-        assert_eq!(unknown[1].help.as_deref(), Some("did you mean `highlights`?"));
+        assert_eq!(
+            unknown[1].help.as_deref(),
+            Some("did you mean `highlights`?")
+        );
     }
 
     #[test]

@@ -155,13 +155,21 @@ type FootnoteDefs<'a> = [(String, Spanned<'a>)];
 enum Out<'a> {
     Ev(Event<'a>),
     /// `<hN id=… class=…>`; the summary drops the id.
-    HeadingOpen { level: u8, id: String, attrs: String },
+    HeadingOpen {
+        level: u8,
+        id: String,
+        attrs: String,
+    },
     /// The `#` link after a heading's text; not in summaries.
     Anchor(String),
     /// A footnote reference; not in summaries.
     FootnoteRef(String),
     /// A link opener; fragment-only links get the page path in summaries.
-    LinkOpen { href: String, title: String, new_tab: bool },
+    LinkOpen {
+        href: String,
+        title: String,
+        new_tab: bool,
+    },
     /// Raw HTML that must be balanced if a summary is cut inside it.
     RawHtml(String),
 }
@@ -381,14 +389,12 @@ impl<'i> Renderer<'i> {
     }
 
     /// Numbers footnotes by first reference: main text first, then inside definitions.
-    fn number_footnotes(
-        &mut self,
-        main: &[(Event<'_>, Range<usize>)],
-        defs: &FootnoteDefs<'_>,
-    ) {
+    fn number_footnotes(&mut self, main: &[(Event<'_>, Range<usize>)], defs: &FootnoteDefs<'_>) {
         let defined: HashSet<&str> = defs.iter().map(|(l, _)| l.as_str()).collect();
         let mut queue: Vec<String> = Vec::new();
-        let visit = |events: &[(Event<'_>, Range<usize>)], numbers: &mut HashMap<String, usize>, queue: &mut Vec<String>| {
+        let visit = |events: &[(Event<'_>, Range<usize>)],
+                     numbers: &mut HashMap<String, usize>,
+                     queue: &mut Vec<String>| {
             for (ev, _) in events {
                 if let Event::FootnoteReference(label) = ev {
                     let key = label.to_lowercase();
@@ -475,7 +481,9 @@ impl<'i> Renderer<'i> {
             self.warn(
                 "unsafe-url",
                 offset,
-                format!("{what} `{url}` {why}; rendered without it because markdown.unsafe_html = false"),
+                format!(
+                    "{what} `{url}` {why}; rendered without it because markdown.unsafe_html = false"
+                ),
                 "link to an http(s) URL or a site path",
             );
             return None;
@@ -536,12 +544,22 @@ impl<'i> Renderer<'i> {
 
     /// Transforms a stream of events into output items. `top` is true for the main text
     /// (where the summary marker and first paragraph are looked for).
-    fn transform<'a>(&mut self, events: Vec<(Event<'a>, Range<usize>)>, out: &mut Vec<Out<'a>>, top: bool) {
+    fn transform<'a>(
+        &mut self,
+        events: Vec<(Event<'a>, Range<usize>)>,
+        out: &mut Vec<Out<'a>>,
+        top: bool,
+    ) {
         let mut iter = events.into_iter().peekable();
         let mut depth: usize = 0;
         while let Some((ev, range)) = iter.next() {
             match ev {
-                Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }) => {
                     let mut inner: Vec<(Event<'a>, Range<usize>)> = Vec::new();
                     for (e, r) in iter.by_ref() {
                         if matches!(e, Event::End(TagEnd::Heading(_))) {
@@ -589,7 +607,11 @@ impl<'i> Renderer<'i> {
                         title: title.clone(),
                         line,
                     });
-                    out.push(Out::HeadingOpen { level: lvl, id: id.clone(), attrs: attr_s });
+                    out.push(Out::HeadingOpen {
+                        level: lvl,
+                        id: id.clone(),
+                        attrs: attr_s,
+                    });
                     self.transform(inner, out, false);
                     if self.input.config.markdown.heading_anchors {
                         let mut a = String::from(" <a class=\"heading-anchor\" href=\"#");
@@ -619,9 +641,15 @@ impl<'i> Renderer<'i> {
                     let html = self.code_block(&lang, &code, range.start);
                     out.push(Out::Ev(Event::Html(html.into())));
                 }
-                Event::Start(Tag::Link { link_type, dest_url, title, .. }) => {
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    ..
+                }) => {
                     // An e-mail autolink (`<person@example.org>`) carries the bare address.
-                    let dest_url: pulldown_cmark::CowStr<'a> = if link_type == pulldown_cmark::LinkType::Email
+                    let dest_url: pulldown_cmark::CowStr<'a> = if link_type
+                        == pulldown_cmark::LinkType::Email
                         && !dest_url.to_ascii_lowercase().starts_with("mailto:")
                     {
                         format!("mailto:{dest_url}").into()
@@ -647,7 +675,11 @@ impl<'i> Renderer<'i> {
                                 && is_absolute_url(&href)
                                 && !href.starts_with("mailto:");
                             self.open.push("</a>");
-                            out.push(Out::LinkOpen { href, title: title.to_string(), new_tab });
+                            out.push(Out::LinkOpen {
+                                href,
+                                title: title.to_string(),
+                                new_tab,
+                            });
                             self.transform(inner, out, false);
                             self.open.pop();
                             out.push(Out::Ev(Event::Html("</a>".into())));
@@ -655,7 +687,12 @@ impl<'i> Renderer<'i> {
                         None => self.transform(inner, out, false),
                     }
                 }
-                Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
                     let mut inner: Vec<(Event<'a>, Range<usize>)> = Vec::new();
                     for (e, r) in iter.by_ref() {
                         if matches!(e, Event::End(TagEnd::Image)) {
@@ -912,11 +949,7 @@ impl<'i> Renderer<'i> {
         html
     }
 
-    fn append_footnotes<'a>(
-        &mut self,
-        defs: Vec<(String, Spanned<'a>)>,
-        out: &mut Vec<Out<'a>>,
-    ) {
+    fn append_footnotes<'a>(&mut self, defs: Vec<(String, Spanned<'a>)>, out: &mut Vec<Out<'a>>) {
         let mut numbered: Vec<(usize, Spanned<'a>)> = Vec::new();
         let mut seen = HashSet::new();
         for (label, evs) in defs {
@@ -931,7 +964,8 @@ impl<'i> Renderer<'i> {
         }
         numbered.sort_by_key(|(n, _)| *n);
         out.push(Out::Ev(Event::Html(
-            "<section class=\"footnotes\" role=\"doc-endnotes\" aria-label=\"Footnotes\">\n<ol>\n".into(),
+            "<section class=\"footnotes\" role=\"doc-endnotes\" aria-label=\"Footnotes\">\n<ol>\n"
+                .into(),
         )));
         for (n, evs) in numbered {
             self.ids.insert(format!("fn:{n}"));
@@ -941,18 +975,28 @@ impl<'i> Renderer<'i> {
             let refs = self.fn_ref_counts.get(&n).copied().unwrap_or(1).max(1);
             let mut back = String::new();
             for k in 1..=refs {
-                let target = if k == 1 { format!("fnref:{n}") } else { format!("fnref:{n}-{k}") };
+                let target = if k == 1 {
+                    format!("fnref:{n}")
+                } else {
+                    format!("fnref:{n}-{k}")
+                };
                 let _ = write!(
                     back,
                     " <a href=\"#{target}\" class=\"footnote-backref\" role=\"doc-backlink\" aria-label=\"Back to reference {n}{}\">↩</a>",
-                    if refs > 1 { format!("-{k}") } else { String::new() }
+                    if refs > 1 {
+                        format!("-{k}")
+                    } else {
+                        String::new()
+                    }
                 );
             }
             let last_para_end = items
                 .iter()
                 .rposition(|o| matches!(o, Out::Ev(Event::End(TagEnd::Paragraph))));
             match last_para_end {
-                Some(i) if i + 1 == items.len() => items.insert(i, Out::Ev(Event::Html(back.into()))),
+                Some(i) if i + 1 == items.len() => {
+                    items.insert(i, Out::Ev(Event::Html(back.into())))
+                }
                 _ => items.push(Out::Ev(Event::Html(back.into()))),
             }
             out.extend(items);
@@ -969,7 +1013,8 @@ impl<'i> Renderer<'i> {
                 for c in &self.more_closers {
                     html.push_str(c);
                 }
-                if self.more_needs_balance || out[..at].iter().any(|o| matches!(o, Out::RawHtml(_))) {
+                if self.more_needs_balance || out[..at].iter().any(|o| matches!(o, Out::RawHtml(_)))
+                {
                     html = balance_html(&drop_block_newlines(&html));
                 }
             }
@@ -1082,7 +1127,11 @@ fn push_events<'a, 'b: 'a>(
                     events.push(Event::InlineHtml(a.clone().into()));
                 }
             }
-            Out::LinkOpen { href, title, new_tab } => {
+            Out::LinkOpen {
+                href,
+                title,
+                new_tab,
+            } => {
                 let href = if mode == Mode::Summary && href.starts_with('#') {
                     format!("{}{href}", input.config.url(input.page_path))
                 } else {
@@ -1157,7 +1206,12 @@ mod tests {
     #[test]
     fn headings_get_unique_ids_and_anchors() {
         let b = r("## Intro\n\n## Intro\n\n### Sub {#custom}\n");
-        assert!(b.html.contains("<h2 id=\"intro\">Intro <a class=\"heading-anchor\" href=\"#intro\""), "{}", b.html);
+        assert!(
+            b.html
+                .contains("<h2 id=\"intro\">Intro <a class=\"heading-anchor\" href=\"#intro\""),
+            "{}",
+            b.html
+        );
         assert!(b.html.contains("<h2 id=\"intro-1\">"), "{}", b.html);
         assert!(b.html.contains("<h3 id=\"custom\">"), "{}", b.html);
         assert_eq!(b.toc.len(), 2);
@@ -1292,7 +1346,9 @@ mod tests {
 
     #[test]
     fn smart_punctuation_and_gfm() {
-        let b = r("\"Quoted\" -- dash\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~\n\n> [!NOTE]\n> Heads up.\n");
+        let b = r(
+            "\"Quoted\" -- dash\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~\n\n> [!NOTE]\n> Heads up.\n",
+        );
         assert!(b.html.contains("“Quoted”"));
         assert!(b.html.contains("<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Table\">\n<table>"), "{}", b.html);
         assert!(b.html.contains("</table>\n</div>"), "{}", b.html);
@@ -1320,7 +1376,12 @@ mod tests {
     #[test]
     fn email_autolinks_get_mailto() {
         let b = r("Write to <person@example.org>.\n");
-        assert!(b.html.contains("<a href=\"mailto:person@example.org\">person@example.org</a>"), "{}", b.html);
+        assert!(
+            b.html
+                .contains("<a href=\"mailto:person@example.org\">person@example.org</a>"),
+            "{}",
+            b.html
+        );
     }
 
     #[test]

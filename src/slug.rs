@@ -42,7 +42,9 @@ pub fn slugify(text: &str) -> String {
     }
     let mut s = slug::slugify(&spelled);
     if s.len() > MAX_SLUG_LEN {
-        let cut = s[..MAX_SLUG_LEN].rfind('-').filter(|&i| i >= MAX_SLUG_LEN / 2);
+        let cut = s[..MAX_SLUG_LEN]
+            .rfind('-')
+            .filter(|&i| i >= MAX_SLUG_LEN / 2);
         s.truncate(cut.unwrap_or(MAX_SLUG_LEN));
         while s.ends_with('-') {
             s.pop();
@@ -63,7 +65,10 @@ pub fn slugify_or(text: &str, fallback_prefix: &str) -> String {
         return s;
     }
     let h = blake3::hash(text.as_bytes());
-    let hex: String = h.as_bytes()[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = h.as_bytes()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("{fallback_prefix}-{hex}")
 }
 
@@ -92,7 +97,8 @@ pub fn anchor_id(text: &str) -> String {
 pub fn is_safe_segment(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_SLUG_LEN
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !RESERVED.contains(&s)
@@ -147,7 +153,10 @@ mod tests {
 
     #[test]
     fn anchors_match_github() {
-        assert_eq!(anchor_id("Building Node.js from Source"), "building-nodejs-from-source");
+        assert_eq!(
+            anchor_id("Building Node.js from Source"),
+            "building-nodejs-from-source"
+        );
         assert_eq!(anchor_id("What's New in v1.2?"), "whats-new-in-v12");
         assert_eq!(anchor_id("Détente & Trade"), "détente--trade");
         assert_eq!(anchor_id("snake_case -- dashes"), "snake_case----dashes");

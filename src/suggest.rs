@@ -32,7 +32,10 @@ mod tests {
     #[test]
     fn suggests_close_key() {
         assert_eq!(nearest("tittle", ["title", "tags", "date"]), Some("title"));
-        assert_eq!(nearest("hightlights", ["highlights", "tags"]), Some("highlights"));
+        assert_eq!(
+            nearest("hightlights", ["highlights", "tags"]),
+            Some("highlights")
+        );
         assert_eq!(nearest("zzz", ["title", "tags"]), None);
     }
 

@@ -125,19 +125,27 @@ fn to_diagnostic(
 
 fn register(tera: &mut Tera, config: &Config) {
     let c1 = config.clone();
-    tera.register_function("url", move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
-        let path: &str = kwargs.must_get("path")?;
-        Ok(c1.url(path))
-    });
+    tera.register_function(
+        "url",
+        move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
+            let path: &str = kwargs.must_get("path")?;
+            Ok(c1.url(path))
+        },
+    );
     let c2 = config.clone();
-    tera.register_function("abs_url", move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
-        let path: &str = kwargs.must_get("path")?;
-        Ok(c2.abs_url(path))
-    });
+    tera.register_function(
+        "abs_url",
+        move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
+            let path: &str = kwargs.must_get("path")?;
+            Ok(c2.abs_url(path))
+        },
+    );
     tera.register_filter("date", date_filter);
     tera.register_filter("json", json_filter);
     tera.register_filter("striptags", |s: &str, _: Kwargs, _: &State| strip_tags(s));
-    tera.register_filter("slugify", |s: &str, _: Kwargs, _: &State| crate::slug::slugify(s));
+    tera.register_filter("slugify", |s: &str, _: Kwargs, _: &State| {
+        crate::slug::slugify(s)
+    });
     tera.register_filter("urlencode", |s: &str, _: Kwargs, _: &State| {
         url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
     });
@@ -147,8 +155,9 @@ fn register(tera: &mut Tera, config: &Config) {
 /// with jiff's strftime directives, in the date's own offset.
 fn date_filter(s: &str, kwargs: Kwargs, _: &State) -> TeraResult<String> {
     let format: &str = kwargs.get("format")?.unwrap_or("%b %-d, %Y");
-    let zoned = crate::front_matter::parse_date(s, &jiff::tz::TimeZone::UTC)
-        .map_err(|why| tera::Error::message(format!("`date` filter: {s:?} is not a date: {why}")))?;
+    let zoned = crate::front_matter::parse_date(s, &jiff::tz::TimeZone::UTC).map_err(|why| {
+        tera::Error::message(format!("`date` filter: {s:?} is not a date: {why}"))
+    })?;
     jiff::fmt::strtime::format(format, &zoned)
         .map_err(|e| tera::Error::message(format!("`date` filter: bad format {format:?}: {e}")))
 }
@@ -188,7 +197,10 @@ pub fn script_safe_json(json: &str) -> String {
 pub fn strip_tags(html: &str) -> String {
     let frag = scraper::Html::parse_fragment(html);
     let text: Vec<&str> = frag.root_element().text().collect();
-    text.join("").split_whitespace().collect::<Vec<_>>().join(" ")
+    text.join("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -221,7 +233,8 @@ mod tests {
     fn date_filter_formats_in_own_offset() {
         let mut t = Tera::new();
         register(&mut t, &Config::default());
-        t.add_raw_template("x", "{{ d | date(format=\"%Y-%m-%d %H:%M\") }}").unwrap();
+        t.add_raw_template("x", "{{ d | date(format=\"%Y-%m-%d %H:%M\") }}")
+            .unwrap();
         let mut c = Context::new();
         c.insert("d", "2024-03-05T23:30:00+05:30");
         assert_eq!(t.render("x", &c).unwrap(), "2024-03-05 23:30");
@@ -238,7 +251,9 @@ mod tests {
             },
         );
         let mut t = Tera::new();
-        let e = t.add_raw_template("post.html", &sources["post.html"].text).unwrap_err();
+        let e = t
+            .add_raw_template("post.html", &sources["post.html"].text)
+            .unwrap_err();
         let d = to_diagnostic(&e, &sources, None);
         assert_eq!(d.path.as_deref(), Some("templates/post.html"));
         assert!(d.line.is_some());

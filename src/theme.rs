@@ -61,9 +61,14 @@ impl Theme {
                 root: root.to_path_buf(),
             });
         }
-        Err(Diagnostic::error("config", format!("theme `{name}` not found: no folder themes/{name}/"))
-            .at_path(crate::config::CONFIG_FILE)
-            .with_help("create the folder, or remove `theme` from site.toml to use the built-in default theme"))
+        Err(Diagnostic::error(
+            "config",
+            format!("theme `{name}` not found: no folder themes/{name}/"),
+        )
+        .at_path(crate::config::CONFIG_FILE)
+        .with_help(
+            "create the folder, or remove `theme` from site.toml to use the built-in default theme",
+        ))
     }
 
     /// Every template by name (`post.html`, `partials/sidebar.html`), with overrides applied.
@@ -99,9 +104,10 @@ impl Theme {
                 let entry = match entry {
                     Ok(e) => e,
                     Err(e) => {
-                        errors.push(Diagnostic::error("template", format!("cannot read: {e}")).at_path(
-                            dir.strip_prefix(&self.root).unwrap_or(&dir),
-                        ));
+                        errors.push(
+                            Diagnostic::error("template", format!("cannot read: {e}"))
+                                .at_path(dir.strip_prefix(&self.root).unwrap_or(&dir)),
+                        );
                         continue;
                     }
                 };
@@ -113,8 +119,14 @@ impl Theme {
                 {
                     continue;
                 }
-                let rel_name = display_path(entry.path().strip_prefix(&dir).unwrap_or(entry.path()));
-                let origin = display_path(entry.path().strip_prefix(&self.root).unwrap_or(entry.path()));
+                let rel_name =
+                    display_path(entry.path().strip_prefix(&dir).unwrap_or(entry.path()));
+                let origin = display_path(
+                    entry
+                        .path()
+                        .strip_prefix(&self.root)
+                        .unwrap_or(entry.path()),
+                );
                 match std::fs::read(entry.path()).map(String::from_utf8) {
                     Ok(Ok(text)) => {
                         // An editor's byte order mark would otherwise be template text.
@@ -125,15 +137,21 @@ impl Theme {
                         out.insert(rel_name, TemplateSource { text, origin });
                     }
                     Ok(Err(_)) => errors.push(
-                        Diagnostic::error("encoding", "template is not valid UTF-8").at_path(&origin),
+                        Diagnostic::error("encoding", "template is not valid UTF-8")
+                            .at_path(&origin),
                     ),
                     Err(e) => errors.push(
-                        Diagnostic::error("io", format!("cannot read template: {e}")).at_path(&origin),
+                        Diagnostic::error("io", format!("cannot read template: {e}"))
+                            .at_path(&origin),
                     ),
                 }
             }
         }
-        if errors.is_empty() { Ok(out) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
     }
 
     /// Theme static files: the embedded default's, overridden by `themes/<name>/static/`.
@@ -154,7 +172,11 @@ impl Theme {
         if let Some(d) = &self.dir {
             let st = d.join("static");
             if st.is_dir() {
-                for entry in walkdir::WalkDir::new(&st).sort_by_file_name().into_iter().flatten() {
+                for entry in walkdir::WalkDir::new(&st)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .flatten()
+                {
                     if !entry.file_type().is_file()
                         || entry
                             .file_name()

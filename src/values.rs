@@ -60,7 +60,9 @@ fn date_values(z: &jiff::Zoned) -> (Value, Value, Value) {
 
 /// A resolved image URL: site paths get the base path, URLs are kept.
 pub fn image_url(config: &Config, image: Option<&str>) -> Value {
-    image.map(|i| text(&config.url(i))).unwrap_or_else(Value::none)
+    image
+        .map(|i| text(&config.url(i)))
+        .unwrap_or_else(Value::none)
 }
 
 /// `{id, name, url, role, avatar}` — how an author appears in bylines and cards.
@@ -154,7 +156,12 @@ pub fn post_card(config: &Config, shared: &Shared, p: &Post) -> Map {
     put("updated_display", updated_display);
     put(
         "authors",
-        list(p.authors.iter().map(|&a| shared.authors[a].clone()).collect()),
+        list(
+            p.authors
+                .iter()
+                .map(|&a| shared.authors[a].clone())
+                .collect(),
+        ),
     );
     put(
         "tags",
@@ -283,6 +290,9 @@ pub fn site_value(site: &Site) -> Value {
         ("recent_title", text(&c.recent_title)),
         ("post_count", Value::from(site.posts.len())),
         ("extra", Value::from_serializable(&c.extra)),
-        ("generator", text(concat!("smelt ", env!("CARGO_PKG_VERSION")))),
+        (
+            "generator",
+            text(concat!("smelt ", env!("CARGO_PKG_VERSION"))),
+        ),
     ])
 }

@@ -18,7 +18,11 @@ use crate::pipeline::parse::{Parsed, expand_permalink, inline_author};
 use crate::slug::slugify_or;
 
 /// Runs the index stage.
-pub fn index(config: Arc<Config>, parsed: Parsed, static_files: Vec<StaticFile>) -> (Site, Diagnostics) {
+pub fn index(
+    config: Arc<Config>,
+    parsed: Parsed,
+    static_files: Vec<StaticFile>,
+) -> (Site, Diagnostics) {
     let mut diags = Diagnostics::new();
     let Parsed {
         mut posts,
@@ -92,8 +96,13 @@ fn resolve_authors(
                     Some(&i) => i,
                     None => {
                         let (line, col) = post.key_at("author");
-                        let help = match crate::suggest::nearest(id, file_ids.iter().map(String::as_str)) {
-                            Some(n) => format!("did you mean `{n}`? Authors are the files in content/authors/"),
+                        let help = match crate::suggest::nearest(
+                            id,
+                            file_ids.iter().map(String::as_str),
+                        ) {
+                            Some(n) => format!(
+                                "did you mean `{n}`? Authors are the files in content/authors/"
+                            ),
                             None if file_ids.is_empty() => format!(
                                 "create content/authors/{id}.md with `name:` in its front matter, or write the author inline: author: {{name: \"…\", bio: \"…\"}}"
                             ),
@@ -231,7 +240,10 @@ fn check_paths(
     diags: &mut Diagnostics,
 ) {
     let mut owners: HashMap<String, String> = HashMap::new();
-    let mut claim = |path: String, who: String, at: Option<(&str, usize, usize)>, diags: &mut Diagnostics| {
+    let mut claim = |path: String,
+                     who: String,
+                     at: Option<(&str, usize, usize)>,
+                     diags: &mut Diagnostics| {
         let key = path.to_lowercase();
         if let Some(prev) = owners.get(&key) {
             let mut d = Diagnostic::error(
@@ -248,18 +260,38 @@ fn check_paths(
         }
     };
     for reserved in ["/", "/tags/", "/authors/", "/404.html"] {
-        claim(reserved.to_string(), format!("the generated page {reserved}"), None, diags);
+        claim(
+            reserved.to_string(),
+            format!("the generated page {reserved}"),
+            None,
+            diags,
+        );
     }
     for p in posts {
         let (l, c) = p.key_at("slug");
-        claim(p.path.clone(), p.source.clone(), Some((&p.source, l, c)), diags);
+        claim(
+            p.path.clone(),
+            p.source.clone(),
+            Some((&p.source, l, c)),
+            diags,
+        );
     }
     for p in pages {
         let (l, c) = p.key_pos.get("slug").copied().unwrap_or((1, 1));
-        claim(p.path.clone(), p.source.clone(), Some((&p.source, l, c)), diags);
+        claim(
+            p.path.clone(),
+            p.source.clone(),
+            Some((&p.source, l, c)),
+            diags,
+        );
     }
     for t in tags {
-        claim(t.path.clone(), format!("the page of tag `{}`", t.name), None, diags);
+        claim(
+            t.path.clone(),
+            format!("the page of tag `{}`", t.name),
+            None,
+            diags,
+        );
     }
     for a in authors {
         let who = match &a.source {
@@ -277,16 +309,31 @@ fn check_paths(
     for (source, aliases, pos, text) in posts
         .iter()
         .map(|p| (&p.source, &p.aliases, p.key_at("aliases"), &p.text))
-        .chain(pages.iter().map(|p| (&p.source, &p.aliases, p.key_pos.get("aliases").copied().unwrap_or((1, 1)), &p.text)))
+        .chain(pages.iter().map(|p| {
+            (
+                &p.source,
+                &p.aliases,
+                p.key_pos.get("aliases").copied().unwrap_or((1, 1)),
+                &p.text,
+            )
+        }))
     {
         for alias in aliases {
             match normalize_alias(alias) {
-                Ok(path) => alias_claims.push((path, format!("the alias {alias:?} of {source}"), source, pos.0, pos.1)),
+                Ok(path) => alias_claims.push((
+                    path,
+                    format!("the alias {alias:?} of {source}"),
+                    source,
+                    pos.0,
+                    pos.1,
+                )),
                 Err(why) => diags.push(
                     Diagnostic::error("alias", format!("alias {alias:?} {why}"))
                         .at_path(source)
                         .at(pos.0, pos.1)
-                        .with_help("an alias is an old site path such as /2019/05/old-title/ or /old.html")
+                        .with_help(
+                            "an alias is an old site path such as /2019/05/old-title/ or /old.html",
+                        )
                         .with_source(text.clone()),
                 ),
             }
@@ -317,7 +364,10 @@ pub fn normalize_alias(alias: &str) -> Result<String, &'static str> {
     if segments.is_empty() {
         return Err("is empty or the site root");
     }
-    if segments.iter().any(|s| *s == "." || *s == ".." || s.len() > 200) {
+    if segments
+        .iter()
+        .any(|s| *s == "." || *s == ".." || s.len() > 200)
+    {
         return Err("contains a `.` or `..` segment, or an over-long segment");
     }
     if segments.iter().any(|s| {
@@ -327,13 +377,20 @@ pub fn normalize_alias(alias: &str) -> Result<String, &'static str> {
         return Err("contains a percent-encoded `.`/`..` segment, `/`, backslash or NUL");
     }
     if segments.iter().any(|s| s.starts_with('.')) {
-        return Err("has a hidden segment (starting with `.`); files such as .git/ are never written");
+        return Err(
+            "has a hidden segment (starting with `.`); files such as .git/ are never written",
+        );
     }
     if segments.iter().any(|s| s.contains([':', '*', '|'])) {
         return Err("contains `:`, `*` or `|`, which file names on Windows cannot hold");
     }
-    if segments.iter().any(|s| crate::slug::is_windows_device_name(s)) {
-        return Err("names a Windows device (CON, NUL, COM1, LPT1…), which cannot be a file or folder on Windows");
+    if segments
+        .iter()
+        .any(|s| crate::slug::is_windows_device_name(s))
+    {
+        return Err(
+            "names a Windows device (CON, NUL, COM1, LPT1…), which cannot be a file or folder on Windows",
+        );
     }
     let last = segments[segments.len() - 1];
     let mut path = format!("/{}", segments.join("/"));
@@ -399,7 +456,15 @@ mod tests {
         assert!(normalize_alias("/").is_err());
         assert!(normalize_alias("/old/\"><script>alert(1)</script>/").is_err());
         assert!(normalize_alias("/a{b}/").is_err());
-        for bad in ["/%2e%2e/x/", "/a/%2E/", "/a%2Fb/", "/.git/config", "/con/", "/LPT1.txt", "/a:b/"] {
+        for bad in [
+            "/%2e%2e/x/",
+            "/a/%2E/",
+            "/a%2Fb/",
+            "/.git/config",
+            "/con/",
+            "/LPT1.txt",
+            "/a:b/",
+        ] {
             assert!(normalize_alias(bad).is_err(), "{bad}");
         }
         assert_eq!(

@@ -44,7 +44,16 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name.contains("___jb_")
         || name == "4913"
         || [
-            ".swp", ".swx", ".swo", ".tmp", ".temp", ".bak", ".bck", ".orig", ".crswap", ".part",
+            ".swp",
+            ".swx",
+            ".swo",
+            ".tmp",
+            ".temp",
+            ".bak",
+            ".bck",
+            ".orig",
+            ".crswap",
+            ".part",
             ".kate-swp",
         ]
         .iter()
@@ -54,11 +63,8 @@ pub fn is_ignored_name(name: &str) -> bool {
 
 /// `true` when any component of the site-relative `rel` path is ignored.
 pub fn is_ignored_path(rel: &Path) -> bool {
-    rel.components().any(|c| {
-        c.as_os_str()
-            .to_str()
-            .is_some_and(is_ignored_name)
-    })
+    rel.components()
+        .any(|c| c.as_os_str().to_str().is_some_and(is_ignored_name))
 }
 
 /// Loads the site at `root` with `theme` providing default static files.
@@ -68,7 +74,8 @@ pub fn load(root: &Path, theme: &Theme) -> Loaded {
     let mut md_paths: Vec<(PathBuf, SourceKind, String, Vec<BundleAsset>)> = Vec::new();
     let mut content_static: Vec<StaticFile> = Vec::new();
 
-    let mut bundle_assets: std::collections::HashMap<PathBuf, Vec<BundleAsset>> = Default::default();
+    let mut bundle_assets: std::collections::HashMap<PathBuf, Vec<BundleAsset>> =
+        Default::default();
 
     if content_root.is_dir() {
         let entries = walk_sorted(&content_root, &mut diags, root);
@@ -89,16 +96,24 @@ pub fn load(root: &Path, theme: &Theme) -> Loaded {
                 .next()
                 .and_then(|c| c.as_os_str().to_str())
                 .unwrap_or("");
-            let is_md = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md"));
-            let bundle = bundles.iter().filter(|b| path.starts_with(b)).max_by_key(|b| b.as_os_str().len());
+            let is_md = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+            let bundle = bundles
+                .iter()
+                .filter(|b| path.starts_with(b))
+                .max_by_key(|b| b.as_os_str().len());
             let is_bundle_index = bundle.is_some_and(|b| path == b.join("index.md"));
             if let Some(b) = bundle
                 && !is_bundle_index
             {
-                bundle_assets.entry(b.clone()).or_default().push(BundleAsset {
-                    from: path.clone(),
-                    name: display_path(path.strip_prefix(b).unwrap_or(&path)),
-                });
+                bundle_assets
+                    .entry(b.clone())
+                    .or_default()
+                    .push(BundleAsset {
+                        from: path.clone(),
+                        name: display_path(path.strip_prefix(b).unwrap_or(&path)),
+                    });
                 continue;
             }
             if !is_md {
@@ -124,9 +139,19 @@ pub fn load(root: &Path, theme: &Theme) -> Loaded {
                     continue;
                 }
             };
-            let stem_source = if is_bundle_index { path.parent() } else { Some(path.as_path()) };
+            let stem_source = if is_bundle_index {
+                path.parent()
+            } else {
+                Some(path.as_path())
+            };
             let stem = stem_source
-                .and_then(|p| if is_bundle_index { p.file_name() } else { p.file_stem() })
+                .and_then(|p| {
+                    if is_bundle_index {
+                        p.file_name()
+                    } else {
+                        p.file_stem()
+                    }
+                })
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             md_paths.push((path, kind, stem, Vec::new()));
@@ -188,9 +213,7 @@ fn walk_sorted(dir: &Path, diags: &mut Diagnostics, root: &Path) -> Vec<PathBuf>
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !e.file_name().to_str().is_none_or(is_ignored_name)
-        });
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_str().is_none_or(is_ignored_name));
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() => out.push(e.into_path()),
@@ -235,13 +258,14 @@ pub fn read_source(
         Ok(t) => t,
         Err(e) => {
             let at = e.valid_up_to();
-            let (line, col) = crate::config::line_col(
-                std::str::from_utf8(&bytes[..at]).unwrap_or_default(),
-                at,
-            );
+            let (line, col) =
+                crate::config::line_col(std::str::from_utf8(&bytes[..at]).unwrap_or_default(), at);
             let d = Diagnostic::error(
                 "encoding",
-                format!("file is not valid UTF-8 (byte 0x{:02X} at offset {at})", bytes[at]),
+                format!(
+                    "file is not valid UTF-8 (byte 0x{:02X} at offset {at})",
+                    bytes[at]
+                ),
             )
             .at_path(rel)
             .at(line, col)
@@ -251,7 +275,11 @@ pub fn read_source(
     };
     // Most files need no normalisation: one scan, one copy.
     let clean = needs_no_normalizing(text);
-    let warning = if clean { None } else { control_char_warning(rel, text) };
+    let warning = if clean {
+        None
+    } else {
+        control_char_warning(rel, text)
+    };
     let file = SourceFile {
         source: display_path(rel),
         kind,
@@ -312,7 +340,10 @@ fn control_char_warning(rel: &Path, raw: &str) -> Option<Diagnostic> {
     }
     let found = find_forbidden_chars(raw);
     let (line, col, _) = found[0];
-    let mut codes: Vec<String> = found.iter().map(|&(_, _, c)| format!("U+{c:04X}")).collect();
+    let mut codes: Vec<String> = found
+        .iter()
+        .map(|&(_, _, c)| format!("U+{c:04X}"))
+        .collect();
     codes.dedup();
     codes.truncate(8);
     Some(
@@ -391,8 +422,17 @@ mod tests {
     #[test]
     fn editor_artefacts_are_ignored() {
         for n in [
-            ".#post.md", "#post.md#", "post.md~", "post.md___jb_tmp___", "post.md___jb_old___",
-            ".post.md.swp", "4913", "post.md.tmp", "post.md.bak", ".DS_Store", "post.md0HlVyu.bck",
+            ".#post.md",
+            "#post.md#",
+            "post.md~",
+            "post.md___jb_tmp___",
+            "post.md___jb_old___",
+            ".post.md.swp",
+            "4913",
+            "post.md.tmp",
+            "post.md.bak",
+            ".DS_Store",
+            "post.md0HlVyu.bck",
         ] {
             assert!(is_ignored_name(n), "{n}");
         }
@@ -403,7 +443,10 @@ mod tests {
 
     #[test]
     fn normalisation() {
-        assert_eq!(normalize_text("\u{feff}a\r\nb\rc\u{7}d\u{1f}e\u{fffe}\tf😀"), "a\nb\ncde\tf😀");
+        assert_eq!(
+            normalize_text("\u{feff}a\r\nb\rc\u{7}d\u{1f}e\u{fffe}\tf😀"),
+            "a\nb\ncde\tf😀"
+        );
         assert_eq!(find_forbidden_chars("ok\nx\u{7}y"), vec![(2, 2, 7)]);
     }
 

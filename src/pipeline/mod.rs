@@ -79,7 +79,8 @@ fn prepare_with(
     config: Config,
     bodies: Option<&mut cache::Bodies>,
 ) -> Result<Prepared, Diagnostics> {
-    let theme = Theme::resolve(&opts.root, &config.theme).map_err(|d| Diagnostics::from(vec![d]))?;
+    let theme =
+        Theme::resolve(&opts.root, &config.theme).map_err(|d| Diagnostics::from(vec![d]))?;
     let loaded = load::load(&opts.root, &theme);
     let publish = publish_of(opts);
     let parsed = match bodies {
@@ -186,22 +187,26 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         .map(|fp| {
             let (id, fp) = fp.as_ref()?;
             let rec = outputs.hit(id, fp)?;
-            rec.files.iter().all(|(p, e)| writer.intact(p, e)).then_some(rec)
+            rec.files
+                .iter()
+                .all(|(p, e)| writer.intact(p, e))
+                .then_some(rec)
         })
         .collect();
-    let finish = |stats: write::WriteStats, files: usize, records: HashMap<String, cache::JobRecord>| {
-        bodies.save(&site);
-        outputs.save(&records);
-        BuildReport {
-            posts: site.posts.len(),
-            pages: site.pages.len(),
-            files,
-            stats,
-            elapsed: start.elapsed(),
-            warnings: diags.clone(),
-            output: output.clone(),
-        }
-    };
+    let finish =
+        |stats: write::WriteStats, files: usize, records: HashMap<String, cache::JobRecord>| {
+            bodies.save(&site);
+            outputs.save(&records);
+            BuildReport {
+                posts: site.posts.len(),
+                pages: site.pages.len(),
+                files,
+                stats,
+                elapsed: start.elapsed(),
+                warnings: diags.clone(),
+                output: output.clone(),
+            }
+        };
     if let Some(files) = unchanged_build(&site, &jobs, &hits, &writer) {
         let records = jobs
             .iter()
@@ -251,7 +256,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                 }
             }
             let mut rec_of = |(id, fp): &(String, _)| {
-                (id.clone(), cache::JobRecord { fingerprint: *fp, files: std::mem::take(&mut record) })
+                (
+                    id.clone(),
+                    cache::JobRecord {
+                        fingerprint: *fp,
+                        files: std::mem::take(&mut record),
+                    },
+                )
             };
             Ok((files.len(), fp.as_ref().map(&mut rec_of)))
         })
@@ -304,13 +315,16 @@ fn unchanged_build(
     {
         return None;
     }
-    let same_copies = copied.par_iter().all(|f| {
-        write::Writer::entry_of(f).is_ok_and(|e| writer.intact(&f.path, &e))
-    });
+    let same_copies = copied
+        .par_iter()
+        .all(|f| write::Writer::entry_of(f).is_ok_and(|e| writer.intact(&f.path, &e)));
     if !same_copies {
         return None;
     }
-    let rendered = hits.iter().flatten().flat_map(|r| r.files.iter().map(|(p, _)| p.as_str()));
+    let rendered = hits
+        .iter()
+        .flatten()
+        .flat_map(|r| r.files.iter().map(|(p, _)| p.as_str()));
     let paths = rendered.chain(copied.iter().map(|f| f.path.as_str()));
     let count = hits.iter().flatten().map(|r| r.files.len()).sum::<usize>() + copied.len();
     writer.same_paths(paths).then_some(count)
@@ -318,5 +332,6 @@ fn unchanged_build(
 
 /// Resolves `--root` (default: the current folder).
 pub fn root_or_cwd(root: Option<&Path>) -> PathBuf {
-    root.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    root.map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }

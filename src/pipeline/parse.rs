@@ -522,7 +522,12 @@ mod tests {
 
     #[test]
     fn permalink_expansion() {
-        let d = crate::front_matter::parse_date("2024-03-05T23:30:00+05:30", &jiff::tz::TimeZone::UTC).unwrap();
-        assert_eq!(expand_permalink("/{year}/{month}/{slug}/", "x", Some(&d)), "/2024/03/x/");
+        let d =
+            crate::front_matter::parse_date("2024-03-05T23:30:00+05:30", &jiff::tz::TimeZone::UTC)
+                .unwrap();
+        assert_eq!(
+            expand_permalink("/{year}/{month}/{slug}/", "x", Some(&d)),
+            "/2024/03/x/"
+        );
     }
 }

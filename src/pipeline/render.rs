@@ -145,7 +145,9 @@ struct PageLinks {
 
 impl PageLinks {
     fn new(c: &crate::config::Config, base: &str, total: usize) -> PageLinks {
-        let urls: Vec<Value> = (1..=total).map(|k| text(&c.url(&page_path(base, k)))).collect();
+        let urls: Vec<Value> = (1..=total)
+            .map(|k| text(&c.url(&page_path(base, k))))
+            .collect();
         let entry = |k: usize, current: bool| {
             map([
                 ("number", Value::from(k)),
@@ -201,7 +203,12 @@ impl<'a> Renderer<'a> {
         let per = site.config.paginate_by;
         let listings = std::iter::once(("/", site.posts.len()))
             .chain(site.tags.iter().map(|t| (t.path.as_str(), t.posts.len())))
-            .chain(site.authors.iter().zip(&site.author_posts).map(|(a, p)| (a.path.as_str(), p.len())));
+            .chain(
+                site.authors
+                    .iter()
+                    .zip(&site.author_posts)
+                    .map(|(a, p)| (a.path.as_str(), p.len())),
+            );
         for (base, count) in listings {
             r.links
                 .entry(base.to_string())
@@ -217,7 +224,12 @@ impl<'a> Renderer<'a> {
         if !diags.has_errors() {
             let pool: Vec<usize> = (0..site.posts.len().min(n + 1)).collect();
             for &skip in &first {
-                let items: Vec<usize> = pool.iter().copied().filter(|&i| i != skip).take(n).collect();
+                let items: Vec<usize> = pool
+                    .iter()
+                    .copied()
+                    .filter(|&i| i != skip)
+                    .take(n)
+                    .collect();
                 match r.render_sidebar(&items) {
                     Ok(v) => r.sidebar_without.push((skip, v)),
                     Err(d) => {
@@ -227,16 +239,23 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        if diags.has_errors() { Err(diags) } else { Ok(r) }
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(r)
+        }
     }
 
     fn render_sidebar(&self, items: &[usize]) -> Result<Value, Diagnostic> {
         let mut ctx = Context::new();
         ctx.insert_value("site", self.site_value.clone());
-        ctx.insert_value("recent", list(items.iter().map(|&i| self.cards[i].clone()).collect()));
-        let out = self
-            .templates
-            .render("partials/sidebar.html", &ctx, "the recent-news sidebar")?;
+        ctx.insert_value(
+            "recent",
+            list(items.iter().map(|&i| self.cards[i].clone()).collect()),
+        );
+        let out =
+            self.templates
+                .render("partials/sidebar.html", &ctx, "the recent-news sidebar")?;
         Ok(html(&out))
     }
 
@@ -260,14 +279,20 @@ impl<'a> Renderer<'a> {
         for p in &site.posts {
             for alias in &p.aliases {
                 if let Ok(from) = crate::pipeline::index::normalize_alias(alias) {
-                    jobs.push(Job::Alias { from, to: p.path.clone() });
+                    jobs.push(Job::Alias {
+                        from,
+                        to: p.path.clone(),
+                    });
                 }
             }
         }
         for p in &site.pages {
             for alias in &p.aliases {
                 if let Ok(from) = crate::pipeline::index::normalize_alias(alias) {
-                    jobs.push(Job::Alias { from, to: p.path.clone() });
+                    jobs.push(Job::Alias {
+                        from,
+                        to: p.path.clone(),
+                    });
                 }
             }
         }
@@ -316,7 +341,13 @@ impl<'a> Renderer<'a> {
         ctx
     }
 
-    fn page_file(&self, site_path: &str, template: &str, ctx: &Context, what: &str) -> Result<Vec<RenderedFile>, Diagnostic> {
+    fn page_file(
+        &self,
+        site_path: &str,
+        template: &str,
+        ctx: &Context,
+        what: &str,
+    ) -> Result<Vec<RenderedFile>, Diagnostic> {
         let out = self.templates.render(template, ctx, what)?;
         Ok(vec![RenderedFile {
             path: output_path(site_path),
@@ -369,7 +400,15 @@ impl<'a> Renderer<'a> {
         }
         let url = |k: usize| links.urls[k - 1].clone();
         map([
-            ("items", list(items[start..end].iter().map(|&i| self.cards[i].clone()).collect())),
+            (
+                "items",
+                list(
+                    items[start..end]
+                        .iter()
+                        .map(|&i| self.cards[i].clone())
+                        .collect(),
+                ),
+            ),
             ("number", Value::from(n)),
             ("total_pages", Value::from(total)),
             ("total_items", Value::from(items.len())),
@@ -377,7 +416,10 @@ impl<'a> Renderer<'a> {
             ("first_url", url(1)),
             ("last_url", url(total)),
             ("prev_url", if n > 1 { url(n - 1) } else { Value::none() }),
-            ("next_url", if n < total { url(n + 1) } else { Value::none() }),
+            (
+                "next_url",
+                if n < total { url(n + 1) } else { Value::none() },
+            ),
             ("pages", list(pages)),
             ("window", list(window)),
         ])
@@ -408,17 +450,30 @@ impl<'a> Renderer<'a> {
                 post.insert("content".into(), html(&p.body.html));
                 post.insert("toc".into(), values::toc(&p.body.toc));
                 post.insert("sources".into(), values::sources(&p.sources));
-                post.insert("previous".into(), values::neighbour(c, site.posts.get(i + 1)));
+                post.insert(
+                    "previous".into(),
+                    values::neighbour(c, site.posts.get(i + 1)),
+                );
                 post.insert(
                     "next".into(),
                     values::neighbour(c, i.checked_sub(1).and_then(|j| site.posts.get(j))),
                 );
                 post.insert(
                     "related".into(),
-                    list(site.related[*i].iter().map(|&j| self.cards[j].clone()).collect()),
+                    list(
+                        site.related[*i]
+                            .iter()
+                            .map(|&j| self.cards[j].clone())
+                            .collect(),
+                    ),
                 );
                 ctx.insert_value("post", Value::from(post));
-                let mut files = self.page_file(&p.path, "post.html", &ctx, &format!("{} from {}", p.path, p.source))?;
+                let mut files = self.page_file(
+                    &p.path,
+                    "post.html",
+                    &ctx,
+                    &format!("{} from {}", p.path, p.source),
+                )?;
                 files.extend(post_assets(p));
                 Ok(files)
             }
@@ -427,8 +482,14 @@ impl<'a> Renderer<'a> {
                 let meta = seo::for_page(site, p);
                 let mut ctx = self.base_context("page", &p.path, &meta, &self.sidebar);
                 let (date, updated) = (
-                    p.date.as_ref().map(|d| text(&values::rfc3339(d))).unwrap_or_else(Value::none),
-                    p.updated.as_ref().map(|d| text(&values::rfc3339(d))).unwrap_or_else(Value::none),
+                    p.date
+                        .as_ref()
+                        .map(|d| text(&values::rfc3339(d)))
+                        .unwrap_or_else(Value::none),
+                    p.updated
+                        .as_ref()
+                        .map(|d| text(&values::rfc3339(d)))
+                        .unwrap_or_else(Value::none),
                 );
                 ctx.insert_value(
                     "page",
@@ -442,8 +503,20 @@ impl<'a> Renderer<'a> {
                         ("toc", values::toc(&p.body.toc)),
                         ("date", date),
                         ("updated", updated),
-                        ("date_display", p.date.as_ref().map(|d| text(&values::display_date(d))).unwrap_or_else(Value::none)),
-                        ("updated_display", p.updated.as_ref().map(|d| text(&values::display_date(d))).unwrap_or_else(Value::none)),
+                        (
+                            "date_display",
+                            p.date
+                                .as_ref()
+                                .map(|d| text(&values::display_date(d)))
+                                .unwrap_or_else(Value::none),
+                        ),
+                        (
+                            "updated_display",
+                            p.updated
+                                .as_ref()
+                                .map(|d| text(&values::display_date(d)))
+                                .unwrap_or_else(Value::none),
+                        ),
                         ("word_count", Value::from(p.body.word_count)),
                         ("reading_minutes", Value::from(p.body.reading_minutes)),
                         ("extra", Value::from_serializable(&p.extra)),
@@ -452,52 +525,108 @@ impl<'a> Renderer<'a> {
                 let template = p.template.as_deref().unwrap_or("page.html");
                 if !self.templates.has(template) {
                     let (l, col) = p.key_pos.get("template").copied().unwrap_or((1, 1));
-                    return Err(Diagnostic::error("template", format!("template `{template}` not found"))
-                        .at_path(&p.source)
-                        .at(l, col)
-                        .with_help("put it in templates/ or use the default page.html"));
+                    return Err(Diagnostic::error(
+                        "template",
+                        format!("template `{template}` not found"),
+                    )
+                    .at_path(&p.source)
+                    .at(l, col)
+                    .with_help("put it in templates/ or use the default page.html"));
                 }
-                self.page_file(&p.path, template, &ctx, &format!("{} from {}", p.path, p.source))
+                self.page_file(
+                    &p.path,
+                    template,
+                    &ctx,
+                    &format!("{} from {}", p.path, p.source),
+                )
             }
             Job::Home(n) => {
                 let path = page_path("/", *n);
-                let title = if *n > 1 { format!("Page {n}") } else { String::new() };
+                let title = if *n > 1 {
+                    format!("Page {n}")
+                } else {
+                    String::new()
+                };
                 let meta = seo::for_listing(site, PageKind::Home, &title, "", &path);
                 let mut ctx = self.base_context("index", &path, &meta, &self.sidebar);
                 ctx.insert_value("paginator", self.paginator(&self.all, *n, "/"));
                 self.page_file(&path, "index.html", &ctx, &path)
             }
             Job::Tags => {
-                let path = c.permalinks.tags.split("{slug}").next().unwrap_or("/tags/").to_string();
+                let path = c
+                    .permalinks
+                    .tags
+                    .split("{slug}")
+                    .next()
+                    .unwrap_or("/tags/")
+                    .to_string();
                 let meta = seo::for_listing(site, PageKind::Tags, "Tags", "", &path);
                 let mut ctx = self.base_context("tags", &path, &meta, &self.sidebar);
                 let mut by_count: Vec<usize> = (0..site.tags.len()).collect();
-                by_count.sort_by(|&a, &b| site.tags[b].posts.len().cmp(&site.tags[a].posts.len()).then(site.tags[a].slug.cmp(&site.tags[b].slug)));
-                ctx.insert_value("tags", list(site.tags.iter().enumerate().map(|(i, _)| self.shared.terms[i].clone()).collect()));
-                ctx.insert_value("tags_by_count", list(by_count.into_iter().map(|i| self.shared.terms[i].clone()).collect()));
+                by_count.sort_by(|&a, &b| {
+                    site.tags[b]
+                        .posts
+                        .len()
+                        .cmp(&site.tags[a].posts.len())
+                        .then(site.tags[a].slug.cmp(&site.tags[b].slug))
+                });
+                ctx.insert_value(
+                    "tags",
+                    list(
+                        site.tags
+                            .iter()
+                            .enumerate()
+                            .map(|(i, _)| self.shared.terms[i].clone())
+                            .collect(),
+                    ),
+                );
+                ctx.insert_value(
+                    "tags_by_count",
+                    list(
+                        by_count
+                            .into_iter()
+                            .map(|i| self.shared.terms[i].clone())
+                            .collect(),
+                    ),
+                );
                 self.page_file(&path, "tags.html", &ctx, &path)
             }
             Job::Tag(t, n) => {
                 let term = &site.tags[*t];
                 let path = page_path(&term.path, *n);
-                let title = if *n > 1 { format!("{} (page {n})", term.name) } else { term.name.clone() };
+                let title = if *n > 1 {
+                    format!("{} (page {n})", term.name)
+                } else {
+                    term.name.clone()
+                };
                 let desc = format!("Analysis tagged {} on {}", term.name, c.title);
                 let meta = seo::for_listing(site, PageKind::Tags, &title, &desc, &path);
                 let mut ctx = self.base_context("tag", &path, &meta, &self.sidebar);
-                ctx.insert_value("feeds", crate::feeds::autodiscovery(c, Some((&term.path, &term.name))));
+                ctx.insert_value(
+                    "feeds",
+                    crate::feeds::autodiscovery(c, Some((&term.path, &term.name))),
+                );
                 ctx.insert_value("tag", self.shared.terms[*t].clone());
                 ctx.insert_value("paginator", self.paginator(&term.posts, *n, &term.path));
                 self.page_file(&path, "tag.html", &ctx, &path)
             }
             Job::Authors => {
-                let path = c.permalinks.authors.split("{slug}").next().unwrap_or("/authors/").to_string();
+                let path = c
+                    .permalinks
+                    .authors
+                    .split("{slug}")
+                    .next()
+                    .unwrap_or("/authors/")
+                    .to_string();
                 let meta = seo::for_listing(site, PageKind::Author, "Authors", "", &path);
                 let mut ctx = self.base_context("authors", &path, &meta, &self.sidebar);
                 let authors = site
                     .authors
                     .iter()
                     .enumerate()
-                    .filter(|(a, _)| !site.author_posts[*a].is_empty() || site.authors[*a].source.is_some())
+                    .filter(|(a, _)| {
+                        !site.author_posts[*a].is_empty() || site.authors[*a].source.is_some()
+                    })
                     .map(|(a, au)| values::author_full(c, au, site.author_posts[a].len()))
                     .collect();
                 ctx.insert_value("authors", list(authors));
@@ -512,13 +641,23 @@ impl<'a> Renderer<'a> {
                     meta.json_ld = None;
                 }
                 let mut ctx = self.base_context("author", &path, &meta, &self.sidebar);
-                ctx.insert_value("feeds", crate::feeds::autodiscovery(c, Some((&au.path, &au.name))));
-                ctx.insert_value("author", values::author_full(c, au, site.author_posts[*a].len()));
-                ctx.insert_value("paginator", self.paginator(&site.author_posts[*a], *n, &au.path));
+                ctx.insert_value(
+                    "feeds",
+                    crate::feeds::autodiscovery(c, Some((&au.path, &au.name))),
+                );
+                ctx.insert_value(
+                    "author",
+                    values::author_full(c, au, site.author_posts[*a].len()),
+                );
+                ctx.insert_value(
+                    "paginator",
+                    self.paginator(&site.author_posts[*a], *n, &au.path),
+                );
                 self.page_file(&path, "author.html", &ctx, &path)
             }
             Job::NotFound => {
-                let meta = seo::for_listing(site, PageKind::NotFound, "Page not found", "", "/404.html");
+                let meta =
+                    seo::for_listing(site, PageKind::NotFound, "Page not found", "", "/404.html");
                 let ctx = self.base_context("404", "/404.html", &meta, &self.sidebar);
                 self.page_file("/404.html", "404.html", &ctx, "/404.html")
             }
@@ -551,7 +690,10 @@ impl<'a> Renderer<'a> {
                             .at_path(crate::config::CONFIG_FILE)
                             .with_help("use a syntect theme such as InspiredGitHub, base16-ocean.light, base16-ocean.dark, Solarized (light), or one of bat's (Nord, OneHalfLight, OneHalfDark, GitHub, Dracula…)")
                     })?;
-                Ok(vec![RenderedFile { path: "syntax.css".into(), data: FileData::Bytes(css.into_bytes()) }])
+                Ok(vec![RenderedFile {
+                    path: "syntax.css".into(),
+                    data: FileData::Bytes(css.into_bytes()),
+                }])
             }
             Generator::Redirects => {
                 let mut out = String::new();
@@ -569,7 +711,10 @@ impl<'a> Renderer<'a> {
                         }
                     }
                 }
-                Ok(vec![RenderedFile { path: "_redirects".into(), data: FileData::Bytes(out.into_bytes()) }])
+                Ok(vec![RenderedFile {
+                    path: "_redirects".into(),
+                    data: FileData::Bytes(out.into_bytes()),
+                }])
             }
             Generator::Feeds => crate::feeds::generate(self),
             Generator::Sitemap => crate::sitemap::generate(self),
@@ -593,7 +738,11 @@ pub fn render_site(site: &Site, templates: &Templates) -> Result<Vec<RenderedFil
 
 /// Values for the `feeds` autodiscovery list: `{type, title, url}` entries.
 pub fn feed_link(kind: &str, title: &str, url: &str) -> Value {
-    map([("type", text(kind)), ("title", text(title)), ("url", text(url))])
+    map([
+        ("type", text(kind)),
+        ("title", text(title)),
+        ("url", text(url)),
+    ])
 }
 
 #[cfg(test)]

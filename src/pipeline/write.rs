@@ -102,7 +102,10 @@ fn absolutize(p: &Path) -> io::Result<PathBuf> {
 /// Refuses output folders that would overwrite the site's own files.
 pub fn check_output_dir(root: &Path, out: &Path) -> Result<PathBuf, Error> {
     if out.components().any(|c| c == Component::ParentDir) && absolutize(out).is_err() {
-        return Err(Error::Usage(format!("cannot resolve output folder {}", out.display())));
+        return Err(Error::Usage(format!(
+            "cannot resolve output folder {}",
+            out.display()
+        )));
     }
     let root_abs = absolutize(root).map_err(|e| Error::io(root, e))?;
     let out_abs = absolutize(out).map_err(|e| Error::io(out, e))?;
@@ -120,7 +123,9 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<PathBuf, Error> {
         }
     }
     if out_abs.exists() && !out_abs.is_dir() {
-        return Err(Error::Usage(format!("refusing to build into {shown}: it is a file, not a folder")));
+        return Err(Error::Usage(format!(
+            "refusing to build into {shown}: it is a file, not a folder"
+        )));
     }
     if out_abs == root_abs.join(crate::config::CONFIG_FILE) {
         return Err(Error::Usage(format!("refusing to build into {shown}")));
@@ -273,7 +278,12 @@ impl Writer {
         let Some(parent) = dest.parent() else {
             return Ok(());
         };
-        if self.made.lock().unwrap_or_else(|e| e.into_inner()).contains(parent) {
+        if self
+            .made
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(parent)
+        {
             return Ok(());
         }
         std::fs::create_dir_all(parent).map_err(|e| {
@@ -289,7 +299,10 @@ impl Writer {
     fn record(&self, rel: &str, entry: ManifestEntry) -> Result<bool, Diagnostic> {
         let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
         if new.insert(rel.to_string(), entry).is_some() {
-            return Err(Diagnostic::error("output", format!("two outputs were written to {rel}")));
+            return Err(Diagnostic::error(
+                "output",
+                format!("two outputs were written to {rel}"),
+            ));
         }
         Ok(true)
     }
@@ -309,7 +322,10 @@ impl Writer {
     pub fn write_entry(&self, file: &RenderedFile) -> Result<ManifestEntry, Diagnostic> {
         let rel = &file.path;
         if !is_safe_rel(rel) {
-            return Err(Diagnostic::error("output", format!("refusing to write unsafe output path {rel:?}")));
+            return Err(Diagnostic::error(
+                "output",
+                format!("refusing to write unsafe output path {rel:?}"),
+            ));
         }
         let dest = self.staging.join(rel);
         let io_err = |e: io::Error, p: &Path| {
@@ -331,7 +347,8 @@ impl Writer {
             hash: hex(&blake3::hash(bytes)),
             size: bytes.len() as u64,
         };
-        let linked = self.intact(rel, &entry) && std::fs::hard_link(self.out.join(rel), &dest).is_ok();
+        let linked =
+            self.intact(rel, &entry) && std::fs::hard_link(self.out.join(rel), &dest).is_ok();
         if linked {
             *self.unchanged.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         } else {
@@ -349,11 +366,19 @@ impl Writer {
     /// Carries over foreign files, writes the manifest and swaps the new site in.
     pub fn commit(self) -> Result<WriteStats, Error> {
         let new = self.new.into_inner().unwrap_or_else(|e| e.into_inner());
-        let unchanged = self.unchanged.into_inner().unwrap_or_else(|e| e.into_inner());
+        let unchanged = self
+            .unchanged
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
         let mut stats = WriteStats {
             written: new.len() - unchanged,
             unchanged,
-            removed: self.old.files.keys().filter(|k| !new.contains_key(*k)).count(),
+            removed: self
+                .old
+                .files
+                .keys()
+                .filter(|k| !new.contains_key(*k))
+                .count(),
             kept_foreign: 0,
         };
         if self.out.is_dir() {
@@ -420,7 +445,8 @@ fn carry_over_foreign(
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         if ft.is_symlink() {
-            let target = std::fs::read_link(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            let target =
+                std::fs::read_link(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
             #[cfg(unix)]
             std::os::unix::fs::symlink(&target, &dest).map_err(|e| Error::io(&dest, e))?;
             #[cfg(not(unix))]
@@ -489,7 +515,10 @@ mod tests {
     }
 
     fn file(path: &str, body: &str) -> RenderedFile {
-        RenderedFile { path: path.into(), data: FileData::Bytes(body.as_bytes().to_vec()) }
+        RenderedFile {
+            path: path.into(),
+            data: FileData::Bytes(body.as_bytes().to_vec()),
+        }
     }
 
     #[test]
@@ -514,14 +543,28 @@ mod tests {
         w.write(&file("a/index.html", "A")).unwrap();
         w.write(&file("c/index.html", "C")).unwrap();
         let stats = w.commit().unwrap();
-        assert_eq!(stats, WriteStats { written: 1, unchanged: 1, removed: 1, kept_foreign: 2 });
+        assert_eq!(
+            stats,
+            WriteStats {
+                written: 1,
+                unchanged: 1,
+                removed: 1,
+                kept_foreign: 2
+            }
+        );
         assert!(!out.join("b/index.html").exists());
-        assert_eq!(std::fs::read_to_string(out.join("CNAME")).unwrap(), "example.org");
+        assert_eq!(
+            std::fs::read_to_string(out.join("CNAME")).unwrap(),
+            "example.org"
+        );
         assert!(out.join(".git/HEAD").exists());
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            assert_eq!(std::fs::metadata(out.join("a/index.html")).unwrap().ino(), ino);
+            assert_eq!(
+                std::fs::metadata(out.join("a/index.html")).unwrap().ino(),
+                ino
+            );
         }
         assert!(!staging_path(&out.canonicalize().unwrap()).exists());
     }
@@ -576,7 +619,10 @@ mod tests {
         let w = Writer::begin(&root, &out, true).unwrap();
         w.write(&file("index.html", "x")).unwrap();
         w.commit().unwrap();
-        assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+        assert_eq!(
+            std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+            "mine"
+        );
     }
 
     #[test]
@@ -592,11 +638,17 @@ mod tests {
         let parked = staging_path(&out.canonicalize().unwrap()).with_extension("old");
         std::fs::rename(&out, &parked).unwrap();
         let w = Writer::begin(&root, &out, false).unwrap();
-        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "old");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "old"
+        );
         w.write(&file("index.html", "new")).unwrap();
         let stats = w.commit().unwrap();
         assert_eq!(stats.written, 1);
-        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "new"
+        );
         assert!(!parked.exists());
     }
 
@@ -612,6 +664,9 @@ mod tests {
         let w = Writer::begin(&root, &out, false).unwrap();
         w.write(&file("index.html", "new")).unwrap();
         w.abort();
-        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "old");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "old"
+        );
     }
 }

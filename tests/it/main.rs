@@ -1,19 +1,19 @@
 //! The integration test binary: one module per area, fixture sites under `tests/fixtures/`.
 //! Run with `cargo test` (or `cargo nextest run`).
 
-mod support;
 mod build_basics;
-mod theme;
-mod search;
-mod feeds;
-mod seo;
-mod serve_incremental;
-mod check;
-mod cases;
-mod init_new;
-mod serve;
-mod fuzz_replay;
-mod security;
-mod output_manifest;
 mod build_cache;
+mod cases;
+mod check;
+mod feeds;
+mod fuzz_replay;
+mod init_new;
 mod limits;
+mod output_manifest;
+mod search;
+mod security;
+mod seo;
+mod serve;
+mod serve_incremental;
+mod support;
+mod theme;

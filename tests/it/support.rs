@@ -9,7 +9,9 @@ use assert_cmd::Command;
 
 /// `tests/fixtures/<name>`.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// A `smelt` command with a clean environment (no colours).
@@ -61,7 +63,11 @@ impl Built {
     pub fn read(&self, rel: &str) -> String {
         let p = self.out.join(rel);
         std::fs::read_to_string(&p).unwrap_or_else(|e| {
-            panic!("{rel}: {e}\nfiles: {:?}\nstderr:\n{}", self.files(), self.stderr())
+            panic!(
+                "{rel}: {e}\nfiles: {:?}\nstderr:\n{}",
+                self.files(),
+                self.stderr()
+            )
         })
     }
     /// `true` when the output has this file.
@@ -74,7 +80,13 @@ impl Built {
             .into_iter()
             .flatten()
             .filter(|e| e.file_type().is_file())
-            .map(|e| e.path().strip_prefix(&self.out).unwrap().to_string_lossy().replace('\\', "/"))
+            .map(|e| {
+                e.path()
+                    .strip_prefix(&self.out)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
             .collect();
         v.sort();
         v
