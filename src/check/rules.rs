@@ -324,6 +324,36 @@ mod tests {
         }
     }
 
+    /// The README's rule table is the user's reference: it lists exactly these rules, each
+    /// with the level `check` gives it.
+    #[test]
+    fn readme_documents_every_rule_with_its_level() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        let documented: Vec<(&str, &str)> = readme
+            .lines()
+            .filter_map(|l| {
+                let mut cells = l.strip_prefix("| `")?.split(" | ");
+                let name = cells.next()?.strip_suffix('`')?;
+                let level = cells.next()?;
+                matches!(level, "warn" | "error" | "error, fixed").then_some((name, level))
+            })
+            .collect();
+        let expected: Vec<(&str, &str)> = RULES
+            .iter()
+            .map(|r| {
+                let level = match (r.kind, r.default) {
+                    (RuleKind::Fixed, _) => "error, fixed",
+                    (_, RuleLevel::Error) => "error",
+                    (_, RuleLevel::Warn) => "warn",
+                    (_, RuleLevel::Off) => "off",
+                };
+                (r.name, level)
+            })
+            .collect();
+        assert_eq!(documented, expected);
+    }
+
     #[test]
     fn levels_apply_and_off_drops() {
         let mut c = CheckConfig::default();
