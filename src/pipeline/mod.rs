@@ -147,6 +147,7 @@ pub struct BuildReport {
 #[allow(clippy::result_large_err)]
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let start = Instant::now();
+    let mut trace = Trace::from_env(start);
     let config = load_config(opts).map_err(Error::Content)?;
     let out = config.output_path(&opts.root, opts.output.as_deref());
     // Refuse a dangerous output folder before doing any work.
@@ -155,6 +156,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let mut outputs = cache::Outputs::open(&opts.root);
     let mut bodies = cache::Bodies::open(&opts.root, &config, publish_of(opts));
     let prepared = prepare_with(opts, config, Some(&mut bodies)).map_err(Error::Content)?;
+    trace.step("load, parse, index, templates");
     crate::highlight::forget_memo();
     if prepared.diags.has_errors() {
         return Err(Error::Content(prepared.diags));
@@ -178,8 +180,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let jobs = renderer.jobs();
     let templates_fp = *templates.fingerprint().as_bytes();
     let fps = cache::fingerprints(&renderer, &jobs, &bodies, &templates_fp, &config_hash);
+    trace.step("renderer, jobs, fingerprints");
     let writer = write::Writer::open(&opts.root, &out, opts.force)?;
     outputs.wait();
+    trace.step("previous output manifest, outputs cache");
     let output = writer.out().to_path_buf();
     // A job is skipped when its fingerprint is the recorded one and its files are intact.
     let hits: Vec<Option<&cache::JobRecord>> = fps
@@ -193,20 +197,24 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                 .then_some(rec)
         })
         .collect();
-    let finish =
-        |stats: write::WriteStats, files: usize, records: HashMap<String, cache::JobRecord>| {
-            bodies.save(&site);
-            outputs.save(&records);
-            BuildReport {
-                posts: site.posts.len(),
-                pages: site.pages.len(),
-                files,
-                stats,
-                elapsed: start.elapsed(),
-                warnings: diags.clone(),
-                output: output.clone(),
-            }
-        };
+    trace.step("cache hits");
+    let finish = |stats: write::WriteStats,
+                  files: usize,
+                  records: HashMap<String, cache::JobRecord>,
+                  trace: &mut Trace| {
+        bodies.save(&site);
+        outputs.save(&records);
+        trace.step("cache saved");
+        BuildReport {
+            posts: site.posts.len(),
+            pages: site.pages.len(),
+            files,
+            stats,
+            elapsed: start.elapsed(),
+            warnings: diags.clone(),
+            output: output.clone(),
+        }
+    };
     if let Some(files) = unchanged_build(&site, &jobs, &hits, &writer) {
         let records = jobs
             .iter()
@@ -215,7 +223,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
             .filter_map(|((_, fp), hit)| Some((fp.as_ref()?.0.clone(), (*hit)?.clone())))
             .collect();
         let stats = writer.finish_unchanged();
-        return Ok(finish(stats, files, records));
+        return Ok(finish(stats, files, records, &mut trace));
     }
     writer.stage()?;
     type Done = (usize, Option<(String, cache::JobRecord)>);
@@ -245,16 +253,18 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                 }
             }
             let files = renderer.render(job)?;
-            let mut record = Vec::new();
-            for f in &files {
-                if kept.contains(f.path.as_str()) {
-                    continue;
-                }
-                let entry = writer.write_entry(f)?;
-                if matches!(f.data, render::FileData::Bytes(_)) {
-                    record.push((f.path.clone(), entry));
-                }
-            }
+            // In parallel: one job (the search index, a feed set) can make thousands of files.
+            let written: Vec<Option<(String, write::ManifestEntry)>> = files
+                .par_iter()
+                .filter(|f| !kept.contains(f.path.as_str()))
+                .map(|f| {
+                    let entry = writer.write_entry(f)?;
+                    Ok(matches!(f.data, render::FileData::Bytes(_))
+                        .then(|| (f.path.clone(), entry)))
+                })
+                .collect::<Result<_, Diagnostic>>()?;
+            let mut record: Vec<(String, write::ManifestEntry)> =
+                written.into_iter().flatten().collect();
             let mut rec_of = |(id, fp): &(String, _)| {
                 (
                     id.clone(),
@@ -279,13 +289,42 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
             Err(d) => errors.push(d),
         }
     }
+    trace.step("render and write");
     if errors.has_errors() {
         writer.abort();
         errors.sort();
         return Err(Error::Content(errors));
     }
     let stats = writer.commit()?;
-    Ok(finish(stats, files, records))
+    trace.step("manifest, swap in");
+    Ok(finish(stats, files, records, &mut trace))
+}
+
+/// Stage timings of one build, printed to stderr when `SMELT_TRACE` is set (and not `0`):
+/// one line per step with its wall time in milliseconds, for profiling.
+struct Trace {
+    last: Option<Instant>,
+}
+
+impl Trace {
+    fn from_env(start: Instant) -> Trace {
+        let on = std::env::var_os("SMELT_TRACE").is_some_and(|v| !v.is_empty() && v != "0");
+        Trace {
+            last: on.then_some(start),
+        }
+    }
+
+    /// Prints the time since the previous step (or the start) under `name`.
+    fn step(&mut self, name: &str) {
+        if let Some(last) = self.last {
+            let now = Instant::now();
+            eprintln!(
+                "trace: {name}: {:.1} ms",
+                (now - last).as_secs_f64() * 1000.0
+            );
+            self.last = Some(now);
+        }
+    }
 }
 
 /// `Some(file count)` when the build would leave the output exactly as it is: every job is a
