@@ -252,6 +252,8 @@ pub fn parse(
         errors: Vec::new(),
         fm: FrontMatter::default(),
         tz,
+        items: Vec::new(),
+        item: None,
     };
     p.fm.key_pos = p.ctx.key_positions();
     p.run(map, kind);
@@ -355,11 +357,182 @@ fn find_key_colon(line: &str) -> Option<usize> {
     }
 }
 
+/// 1-based (line, column) of each item of the value of top-level front matter key `key` in
+/// the normalised file text `source` (see [`scan_items`]). Empty when the file has no front
+/// matter, the key is absent or its value is a single value.
+pub fn item_positions(source: &str, key: &str) -> Vec<(usize, usize)> {
+    match split(source) {
+        Ok(s) => scan_items(&source[s.yaml.clone()], s.yaml_line, key),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Positions of the items of top-level key `key`'s value, read from the layout of the YAML
+/// text `yaml` (whose first line is file line `first_line`): each `- ` entry of a block list
+/// (pointing at its value), each `key:` line of a block mapping, each element of a flow list
+/// or mapping (`[a, b]`, `{a: 1, b: 2}`, also across lines). Empty for a single value or a
+/// key that is not there. Callers use the positions only when their number equals the
+/// number of items YAML parsed (anchors, `?` keys and such layouts fall back to the key).
+fn scan_items(yaml: &str, first_line: usize, key: &str) -> Vec<(usize, usize)> {
+    let mut offset = 0;
+    let mut found = None;
+    for (i, line) in yaml.split('\n').enumerate() {
+        if !line.starts_with([' ', '\t', '#', '-'])
+            && !line.is_empty()
+            && let Some(colon) = find_key_colon(line)
+            && line[..colon].trim().trim_matches(['"', '\'']) == key
+        {
+            found = Some((i, offset + colon + 1));
+            break;
+        }
+        offset += line.len() + 1;
+    }
+    let Some((key_line, after)) = found else {
+        return Vec::new();
+    };
+    let rest = yaml[after..].split('\n').next().unwrap_or("");
+    let value = rest.trim_start();
+    if value.starts_with(['[', '{']) {
+        let start = after + (rest.len() - value.len());
+        return flow_items(yaml, start)
+            .into_iter()
+            .map(|off| {
+                let (l, c) = crate::config::line_col(yaml, off);
+                (l + first_line - 1, c)
+            })
+            .collect();
+    }
+    if !(value.is_empty() || value.starts_with('#')) {
+        return Vec::new();
+    }
+    block_items(yaml, key_line)
+        .into_iter()
+        .map(|(l, c)| (l + first_line, c))
+        .collect()
+}
+
+/// Byte offsets (in `yaml`) of the elements of the flow collection opening at `start`
+/// (`[` or `{`). Quotes, nested collections and `#` comments are skipped; a trailing comma
+/// makes no element. Empty when the collection is not closed.
+fn flow_items(yaml: &str, start: usize) -> Vec<usize> {
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut expecting = false;
+    let mut prev = ' ';
+    let mut chars = yaml[start..].char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let at = start + i;
+        match c {
+            _ if c.is_whitespace() => {
+                prev = c;
+                continue;
+            }
+            '#' if prev.is_whitespace() => {
+                for (_, n) in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+                prev = '\n';
+                continue;
+            }
+            _ => {}
+        }
+        if expecting && depth == 1 && !matches!(c, ',' | ']' | '}') {
+            items.push(at);
+            expecting = false;
+        }
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                if depth == 1 {
+                    expecting = true;
+                }
+            }
+            ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return items;
+                }
+            }
+            ',' if depth == 1 => expecting = true,
+            // A quote opens a quoted scalar only where a value starts.
+            '"' | '\'' if matches!(prev, '[' | '{' | ',' | ':' | ' ' | '\n' | '\t') => {
+                let mut escaped = false;
+                while let Some((_, n)) = chars.next() {
+                    if c == '"' {
+                        if escaped {
+                            escaped = false;
+                        } else if n == '\\' {
+                            escaped = true;
+                        } else if n == '"' {
+                            break;
+                        }
+                    } else if n == '\'' {
+                        if chars.peek().is_some_and(|&(_, m)| m == '\'') {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    Vec::new()
+}
+
+/// (0-based line in `yaml`, 1-based column) of the entries of the block collection under
+/// the top-level key on line `key_line`: `- ` items (their value, or the dash when the value
+/// starts on the next line) or `key:` lines, at the indentation of the first entry.
+fn block_items(yaml: &str, key_line: usize) -> Vec<(usize, usize)> {
+    let mut items = Vec::new();
+    let mut layout: Option<(usize, bool)> = None;
+    for (j, line) in yaml.split('\n').enumerate().skip(key_line + 1) {
+        let t = line.trim_start_matches(' ');
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - t.len();
+        let dash = t == "-" || t.starts_with("- ") || t.starts_with("-\t");
+        let (n, seq) = match layout {
+            None if indent == 0 && !dash => break,
+            None => *layout.insert((indent, dash)),
+            Some(l) => l,
+        };
+        if indent < n || (indent == n && dash != seq) {
+            break;
+        }
+        if indent > n {
+            continue;
+        }
+        if seq {
+            let content = t[1..].trim_start();
+            let at = if content.is_empty() || content.starts_with('#') {
+                indent
+            } else {
+                line.len() - content.len()
+            };
+            items.push((j, line[..at].chars().count() + 1));
+        } else if find_key_colon(t).is_some() {
+            items.push((j, indent + 1));
+        }
+    }
+    items
+}
+
 struct Parser<'a> {
     ctx: Ctx<'a>,
     errors: Vec<Diagnostic>,
     fm: FrontMatter,
     tz: &'a TimeZone,
+    /// Positions of the items of the value being read (see [`scan_items`]); empty when
+    /// they cannot be told apart, or their number differs from the parsed value's.
+    items: Vec<(usize, usize)>,
+    /// The item being read, when the value is a list or mapping: errors point at it.
+    item: Option<usize>,
 }
 
 impl Parser<'_> {
@@ -394,8 +567,13 @@ impl Parser<'_> {
         }
     }
 
+    /// An error at `key`'s value, or at the item being read (`self.item`) when its position
+    /// is known.
     fn err(&mut self, key: &str, msg: String, help: impl Into<String>) {
-        let (l, c) = self.pos(key);
+        let (l, c) = self
+            .item
+            .and_then(|i| self.items.get(i).copied())
+            .unwrap_or_else(|| self.pos(key));
         let d = self.ctx.diag_at(l, c, msg).with_help(help.into());
         self.errors.push(d);
     }
@@ -463,6 +641,20 @@ impl Parser<'_> {
     }
 
     fn field(&mut self, key: &str, v: Value) {
+        let count = match &v {
+            Value::Sequence(items) => items.len(),
+            Value::Mapping(m) => m.len(),
+            _ => 0,
+        };
+        self.items = if count > 0 {
+            scan_items(self.ctx.yaml, self.ctx.first_line, key)
+        } else {
+            Vec::new()
+        };
+        if self.items.len() != count {
+            self.items.clear();
+        }
+        self.item = None;
         match key {
             "title" => {
                 if let Some(s) = self.text(key, &v, true) {
@@ -594,6 +786,7 @@ impl Parser<'_> {
             Value::Sequence(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
+                    self.item = Some(i);
                     match item {
                         Value::String(s) => out.push(s.trim().to_string()),
                         Value::Number(n) => out.push(n.to_string()),
@@ -609,6 +802,7 @@ impl Parser<'_> {
                         ),
                     }
                 }
+                self.item = None;
                 out
             }
             other => {
@@ -650,10 +844,15 @@ impl Parser<'_> {
     fn authors(&mut self, key: &str, v: Value) -> Vec<AuthorRef> {
         match v {
             Value::Null => Vec::new(),
-            Value::Sequence(items) => items
-                .into_iter()
-                .filter_map(|item| self.author(key, item))
-                .collect(),
+            Value::Sequence(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    self.item = Some(i);
+                    out.extend(self.author(key, item));
+                }
+                self.item = None;
+                out
+            }
             other => self.author(key, other).into_iter().collect(),
         }
     }
@@ -738,6 +937,7 @@ impl Parser<'_> {
         };
         let mut out = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
+            self.item = Some(i);
             let Value::Mapping(m) = item else {
                 self.err(
                     key,
@@ -810,6 +1010,7 @@ impl Parser<'_> {
             }
             out.push(s);
         }
+        self.item = None;
         out
     }
 
@@ -819,7 +1020,8 @@ impl Parser<'_> {
         match v {
             Value::Null => {}
             Value::Mapping(m) => {
-                for (k, val) in m {
+                for (i, (k, val)) in m.into_iter().enumerate() {
+                    self.item = Some(i);
                     match (k.as_str(), val.as_str()) {
                         (Some(name), Some(url)) => {
                             let what = format!("link `{}` url", name.trim());
@@ -834,7 +1036,8 @@ impl Parser<'_> {
                 }
             }
             Value::Sequence(items) => {
-                for item in items {
+                for (i, item) in items.into_iter().enumerate() {
+                    self.item = Some(i);
                     let name = item.get("name").and_then(Value::as_str);
                     let url = item.get("url").and_then(Value::as_str);
                     match (name, url) {
@@ -856,6 +1059,7 @@ impl Parser<'_> {
                 example,
             ),
         }
+        self.item = None;
         out
     }
 }
@@ -1147,6 +1351,48 @@ mod tests {
         .unwrap_err();
         assert_eq!(a.len(), 2, "{a:?}");
         assert!(a[1].message.contains("link `Site` url"), "{a:?}");
+    }
+
+    #[test]
+    fn item_positions_follow_the_layout() {
+        let t = "---\ntitle: T\naliases:\n  - /a/../../z/\n  -   //evil.example/\n  # note\n  - \"../y/\"\ntags: [[nested], {a: b}, 'it''s, here', null,]\nlinks:\n  Site: x\n  Blog: y\nauthor: {name: A,\n  bio: \"B, c\"}  # who\nhighlights:\n- one\n-\n  two\nslug: s\n---\nbody";
+        assert_eq!(item_positions(t, "aliases"), vec![(4, 5), (5, 7), (7, 5)]);
+        assert_eq!(
+            item_positions(t, "tags"),
+            vec![(8, 8), (8, 18), (8, 26), (8, 41)]
+        );
+        assert_eq!(item_positions(t, "links"), vec![(10, 3), (11, 3)]);
+        assert_eq!(item_positions(t, "author"), vec![(12, 10), (13, 3)]);
+        assert_eq!(item_positions(t, "highlights"), vec![(15, 3), (16, 1)]);
+        assert!(item_positions(t, "slug").is_empty());
+        assert!(item_positions(t, "missing").is_empty());
+    }
+
+    #[test]
+    fn item_errors_point_at_their_items() {
+        let e = fm(
+            "---\ntitle: T\ndate: 2024-01-01\ntags: [[nested], {a: b}, null]\nhighlights:\n  - [x]\n  - {y: z}\n---\n",
+            DocKind::Post,
+        )
+        .unwrap_err();
+        let at: Vec<(Option<usize>, Option<usize>)> = e.iter().map(|d| (d.line, d.col)).collect();
+        assert_eq!(
+            at,
+            vec![
+                (Some(4), Some(8)),
+                (Some(4), Some(18)),
+                (Some(4), Some(26)),
+                (Some(6), Some(5)),
+                (Some(7), Some(5))
+            ]
+        );
+        let a = fm(
+            "---\nname: Ann\nlinks:\n  - {name: A, url: \"data:text/html,x\"}\n  - {name: B, url: \"JaVaScRiPt:x\"}\n  - name: C\n    url: \" javascript:x\"\n  - {name: D, url: \"java\\tscript:x\"}\n---\n",
+            DocKind::Author,
+        )
+        .unwrap_err();
+        let lines: Vec<Option<usize>> = a.iter().map(|d| d.line).collect();
+        assert_eq!(lines, vec![Some(4), Some(5), Some(6), Some(8)], "{a:?}");
     }
 
     #[test]

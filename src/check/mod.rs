@@ -252,8 +252,8 @@ fn links_to_failed(
     out
 }
 
-/// Applies levels, removes duplicates (same rule at the same place: the first reported
-/// wins) and sorts.
+/// Applies levels, removes exact duplicates (same rule, place and message: the first
+/// reported wins; different problems at one place are all kept) and sorts.
 fn finish(
     diags: Vec<Diagnostic>,
     config: &crate::config::CheckConfig,
@@ -264,19 +264,7 @@ fn finish(
     let mut seen = HashSet::new();
     let unique: Vec<Diagnostic> = diags
         .into_iter()
-        .filter(|d| {
-            seen.insert((
-                d.rule,
-                d.path.clone(),
-                d.line,
-                d.col,
-                if d.line.is_none() {
-                    d.message.clone()
-                } else {
-                    String::new()
-                },
-            ))
-        })
+        .filter(|d| seen.insert((d.rule, d.path.clone(), d.line, d.col, d.message.clone())))
         .collect();
     let mut sorted = Diagnostics::from(unique);
     sorted.sort();

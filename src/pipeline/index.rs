@@ -318,7 +318,17 @@ fn check_paths(
             )
         }))
     {
-        for alias in aliases {
+        // Each alias at its own list item where the layout tells them apart.
+        let items = if aliases.is_empty() {
+            Vec::new()
+        } else {
+            crate::front_matter::item_positions(text, "aliases")
+        };
+        for (i, alias) in aliases.iter().enumerate() {
+            let pos = match items.get(i) {
+                Some(&at) if items.len() == aliases.len() => at,
+                _ => pos,
+            };
             match normalize_alias(alias) {
                 Ok(path) => alias_claims.push((
                     path,

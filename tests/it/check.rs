@@ -595,3 +595,111 @@ fn external_links_are_checked_reported_and_cached() {
         "{again:?}"
     );
 }
+
+/// Writes `text` to `rel` under `site`, making folders.
+fn put(site: &Path, rel: &str, text: &str) {
+    let p = site.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// The errors of `smelt check --format short` as `path:line:col: message` (rule dropped).
+fn check_errors(site: &Path) -> Vec<String> {
+    let (_, out, _) = check(site, &["--format", "short"]);
+    out.lines()
+        .filter_map(|l| {
+            let (place, rest) = l.split_once(": error: ")?;
+            let msg = rest.rsplit_once(" [").map_or(rest, |(m, _)| m);
+            Some(format!("{place}: {msg}"))
+        })
+        .collect()
+}
+
+/// The errors `smelt build` prints (the `× path:line:col: message` lines), asserting it
+/// failed.
+fn build_errors(site: &Path) -> Vec<String> {
+    let b = crate::support::build_dir(site, &[]);
+    assert_ne!(b.code(), 0, "build passed:\n{}", b.stderr());
+    b.stderr()
+        .lines()
+        .filter_map(|l| l.split_once("× ").map(|(_, m)| m.trim().to_string()))
+        .collect()
+}
+
+/// Every error `build` reports is among `check`'s; returns check's errors.
+fn assert_check_has_build_errors(site: &Path) -> Vec<String> {
+    let from_check = check_errors(site);
+    let from_build = build_errors(site);
+    assert!(!from_build.is_empty(), "build printed no located error");
+    for e in from_build {
+        assert!(
+            from_check.contains(&e),
+            "check misses the build error\n  {e}\ncheck reported:\n  {}",
+            from_check.join("\n  ")
+        );
+    }
+    from_check
+}
+
+#[test]
+fn different_problems_at_one_place_are_all_reported_each_at_its_item() {
+    let site = site_copy("check-clean");
+    put(
+        site.path(),
+        "content/posts/bad.md",
+        "---\ntitle: \"Bad\"\ndate: 2026-01-06\naliases:\n  - /a/../../z/\n  - //evil.example/\n  - ../y/\n---\nBody.\n",
+    );
+    put(
+        site.path(),
+        "content/authors/ana.md",
+        "---\nname: Ana Ruiz\nlinks:\n  - {name: A, url: \"data:text/html,x\"}\n  - {name: B, url: \"JaVaScRiPt:alert(1)\"}\n  - {name: C, url: \" javascript:alert(1)\"}\n  - {name: D, url: \"java\\tscript:alert(1)\"}\n---\nAna covers shipping.\n",
+    );
+    let errors = assert_check_has_build_errors(site.path());
+    let at = |prefix: &str| -> Vec<&str> {
+        errors
+            .iter()
+            .filter(|e| e.starts_with(prefix))
+            .map(|e| e.split(": ").next().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        at("content/posts/bad.md"),
+        vec![
+            "content/posts/bad.md:5:5",
+            "content/posts/bad.md:6:5",
+            "content/posts/bad.md:7:5"
+        ],
+        "{errors:#?}"
+    );
+    assert_eq!(
+        at("content/authors/ana.md"),
+        vec![
+            "content/authors/ana.md:4:5",
+            "content/authors/ana.md:5:5",
+            "content/authors/ana.md:6:5",
+            "content/authors/ana.md:7:5"
+        ],
+        "{errors:#?}"
+    );
+
+    // Flow lists: each item at its own column.
+    put(
+        site.path(),
+        "content/posts/bad.md",
+        "---\ntitle: \"Bad\"\ndate: 2026-01-06\ntags: [[nested], {a: b}, null]\n---\nBody.\n",
+    );
+    put(
+        site.path(),
+        "content/authors/ana.md",
+        "---\nname: Ana Ruiz\n---\nAna covers shipping.\n",
+    );
+    let errors = assert_check_has_build_errors(site.path());
+    assert_eq!(
+        errors,
+        vec![
+            "content/posts/bad.md:4:8: `tags` item 1 must be text, found a list",
+            "content/posts/bad.md:4:18: `tags` item 2 must be text, found a mapping",
+            "content/posts/bad.md:4:26: `tags` item 3 must be text, found nothing",
+        ]
+    );
+}
