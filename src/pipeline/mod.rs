@@ -198,106 +198,118 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         })
         .collect();
     trace.step("cache hits");
-    let finish = |stats: write::WriteStats,
-                  files: usize,
-                  records: HashMap<String, cache::JobRecord>,
-                  trace: &mut Trace| {
-        bodies.save(&site);
-        outputs.save(&records);
-        trace.step("cache saved");
-        BuildReport {
-            posts: site.posts.len(),
-            pages: site.pages.len(),
-            files,
-            stats,
-            elapsed: start.elapsed(),
-            warnings: diags.clone(),
-            output: output.clone(),
-        }
-    };
-    if let Some(files) = unchanged_build(&site, &jobs, &hits, &writer) {
-        let records = jobs
-            .iter()
-            .zip(&fps)
-            .zip(&hits)
-            .filter_map(|((_, fp), hit)| Some((fp.as_ref()?.0.clone(), (*hit)?.clone())))
-            .collect();
-        let stats = writer.finish_unchanged();
-        return Ok(finish(stats, files, records, &mut trace));
-    }
-    writer.stage()?;
-    type Done = (usize, Option<(String, cache::JobRecord)>);
-    let results: Vec<Result<Done, Diagnostic>> = jobs
-        .par_iter()
-        .zip(&fps)
-        .zip(&hits)
-        .map(|((job, fp), hit)| {
-            let mut kept: HashSet<&str> = HashSet::new();
-            if let Some(rec) = hit {
-                for (p, e) in &rec.files {
-                    if !writer.keep(p, e)? {
-                        break;
-                    }
-                    kept.insert(p);
+    // The bodies cache is final once parsing is done: write it on its own thread while the
+    // pages render (at 10,000 posts it is a few hundred milliseconds of serialising).
+    let bodies = &bodies;
+    let site_ref = &site;
+    std::thread::scope(|scope| {
+        let saving = scope.spawn(move || bodies.save(site_ref));
+        let result = (|| -> Result<BuildReport, Error> {
+            let finish = |stats: write::WriteStats,
+                          files: usize,
+                          records: HashMap<String, cache::JobRecord>,
+                          trace: &mut Trace| {
+                outputs.save(&records);
+                trace.step("cache saved");
+                BuildReport {
+                    posts: site.posts.len(),
+                    pages: site.pages.len(),
+                    files,
+                    stats,
+                    elapsed: start.elapsed(),
+                    warnings: diags.clone(),
+                    output: output.clone(),
                 }
-                if kept.len() == rec.files.len() {
-                    let mut n = rec.files.len();
-                    if let render::Job::Post(i) = job {
-                        for f in render::post_assets(&site.posts[*i]) {
-                            writer.write(&f)?;
-                            n += 1;
+            };
+            if let Some(files) = unchanged_build(&site, &jobs, &hits, &writer) {
+                let records = jobs
+                    .iter()
+                    .zip(&fps)
+                    .zip(&hits)
+                    .filter_map(|((_, fp), hit)| Some((fp.as_ref()?.0.clone(), (*hit)?.clone())))
+                    .collect();
+                let stats = writer.finish_unchanged();
+                return Ok(finish(stats, files, records, &mut trace));
+            }
+            writer.stage()?;
+            type Done = (usize, Option<(String, cache::JobRecord)>);
+            let results: Vec<Result<Done, Diagnostic>> = jobs
+                .par_iter()
+                .zip(&fps)
+                .zip(&hits)
+                .map(|((job, fp), hit)| {
+                    // What makes this job's files, for the error if two write one path.
+                    let origin = Arc::new(renderer.origin(job, &opts.root));
+                    let mut kept: HashSet<&str> = HashSet::new();
+                    if let Some(rec) = hit {
+                        for (p, e) in &rec.files {
+                            if !writer.keep(p, e, &origin)? {
+                                break;
+                            }
+                            kept.insert(p);
+                        }
+                        if kept.len() == rec.files.len() {
+                            let mut n = rec.files.len();
+                            if let render::Job::Post(i) = job {
+                                for f in render::post_assets(&site.posts[*i]) {
+                                    writer.write(&f, &origin)?;
+                                    n += 1;
+                                }
+                            }
+                            let id = fp.as_ref().map(|(id, _)| id.clone());
+                            return Ok((n, id.map(|id| (id, (*rec).clone()))));
                         }
                     }
-                    let id = fp.as_ref().map(|(id, _)| id.clone());
-                    return Ok((n, id.map(|id| (id, (*rec).clone()))));
+                    let files = renderer.render(job)?;
+                    // In parallel: one job (the search index, a feed set) can make thousands of files.
+                    let written: Vec<Option<(String, write::ManifestEntry)>> = files
+                        .par_iter()
+                        .filter(|f| !kept.contains(f.path.as_str()))
+                        .map(|f| {
+                            let entry = writer.write_entry(f, &origin)?;
+                            Ok(matches!(f.data, render::FileData::Bytes(_))
+                                .then(|| (f.path.clone(), entry)))
+                        })
+                        .collect::<Result<_, Diagnostic>>()?;
+                    let mut record: Vec<(String, write::ManifestEntry)> =
+                        written.into_iter().flatten().collect();
+                    let mut rec_of = |(id, fp): &(String, _)| {
+                        (
+                            id.clone(),
+                            cache::JobRecord {
+                                fingerprint: *fp,
+                                files: std::mem::take(&mut record),
+                            },
+                        )
+                    };
+                    Ok((files.len(), fp.as_ref().map(&mut rec_of)))
+                })
+                .collect();
+            let mut errors = Diagnostics::new();
+            let mut files = 0;
+            let mut records = HashMap::with_capacity(jobs.len());
+            for r in results {
+                match r {
+                    Ok((n, rec)) => {
+                        files += n;
+                        records.extend(rec);
+                    }
+                    Err(d) => errors.push(d),
                 }
             }
-            let files = renderer.render(job)?;
-            // In parallel: one job (the search index, a feed set) can make thousands of files.
-            let written: Vec<Option<(String, write::ManifestEntry)>> = files
-                .par_iter()
-                .filter(|f| !kept.contains(f.path.as_str()))
-                .map(|f| {
-                    let entry = writer.write_entry(f)?;
-                    Ok(matches!(f.data, render::FileData::Bytes(_))
-                        .then(|| (f.path.clone(), entry)))
-                })
-                .collect::<Result<_, Diagnostic>>()?;
-            let mut record: Vec<(String, write::ManifestEntry)> =
-                written.into_iter().flatten().collect();
-            let mut rec_of = |(id, fp): &(String, _)| {
-                (
-                    id.clone(),
-                    cache::JobRecord {
-                        fingerprint: *fp,
-                        files: std::mem::take(&mut record),
-                    },
-                )
-            };
-            Ok((files.len(), fp.as_ref().map(&mut rec_of)))
-        })
-        .collect();
-    let mut errors = Diagnostics::new();
-    let mut files = 0;
-    let mut records = HashMap::with_capacity(jobs.len());
-    for r in results {
-        match r {
-            Ok((n, rec)) => {
-                files += n;
-                records.extend(rec);
+            trace.step("render and write");
+            if errors.has_errors() {
+                writer.abort();
+                errors.sort();
+                return Err(Error::Content(errors));
             }
-            Err(d) => errors.push(d),
-        }
-    }
-    trace.step("render and write");
-    if errors.has_errors() {
-        writer.abort();
-        errors.sort();
-        return Err(Error::Content(errors));
-    }
-    let stats = writer.commit()?;
-    trace.step("manifest, swap in");
-    Ok(finish(stats, files, records, &mut trace))
+            let stats = writer.commit()?;
+            trace.step("manifest, swap in");
+            Ok(finish(stats, files, records, &mut trace))
+        })();
+        let _ = saving.join();
+        result
+    })
 }
 
 /// Stage timings of one build, printed to stderr when `SMELT_TRACE` is set (and not `0`):
@@ -318,7 +330,7 @@ impl Trace {
     fn step(&mut self, name: &str) {
         if let Some(last) = self.last {
             let now = Instant::now();
-            eprintln!(
+            crate::errln!(
                 "trace: {name}: {:.1} ms",
                 (now - last).as_secs_f64() * 1000.0
             );
