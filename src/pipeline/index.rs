@@ -6,14 +6,14 @@
 //! Fails with: an unknown author id (nearest id suggested), two sources claiming one URL
 //! (both named), an alias that is not a safe site path.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::{Diagnostic, Diagnostics};
-use crate::model::{Author, AuthorRef, Post, Site, StaticFile, Term};
+use crate::model::{Author, AuthorRef, Page, Post, Site, StaticFile, Term};
 use crate::pipeline::parse::{Parsed, expand_permalink, inline_author};
 use crate::slug::slugify_or;
 
@@ -43,6 +43,7 @@ pub fn index(
     let authors = resolve_authors(&config, &mut posts, file_authors, &mut diags);
     let tags = collect_tags(&config, &mut posts, &mut diags);
     check_paths(&config, &posts, &pages, &tags, &authors, &mut diags);
+    resolve_images(&config, &mut posts, &mut pages, &static_files, &mut diags);
 
     let mut author_posts = vec![Vec::new(); authors.len()];
     for (i, p) in posts.iter().enumerate() {
@@ -450,6 +451,80 @@ fn related_posts(posts: &[Post], tags: &[Term], k: usize) -> Vec<Vec<usize>> {
             },
         )
         .collect()
+}
+
+/// Social-card images (`image:` in front matter, `image` in site.toml): a relative value is
+/// resolved against the page's permalink, as a browser resolves it in the page (so
+/// `image: chart.png` in a bundle `content/posts/x/index.md` is `/posts/x/chart.png`); a site
+/// path that no static file or bundle asset provides is a `missing-image` warning at the key.
+/// Absolute URLs are left to `check --external`.
+fn resolve_images(
+    config: &Config,
+    posts: &mut [Post],
+    pages: &mut [Page],
+    static_files: &[StaticFile],
+    diags: &mut Diagnostics,
+) {
+    let mut files: HashSet<String> = static_files.iter().map(|f| format!("/{}", f.to)).collect();
+    for p in posts.iter() {
+        for a in &p.assets {
+            files.insert(format!("{}{}", p.path, a.name));
+        }
+    }
+    let resolve = |base: &str, v: &str| -> String {
+        if crate::config::is_absolute_url(v) || v.starts_with('/') {
+            v.to_string()
+        } else {
+            format!("{base}{}", v.trim_start_matches("./"))
+        }
+    };
+    let missing = |v: &str| {
+        !crate::config::is_absolute_url(v) && v.starts_with('/') && {
+            let path = v.split(['?', '#']).next().unwrap_or(v);
+            !files.contains(path)
+        }
+    };
+    let warn = |value: &str, resolved: &str, source: &str, (l, c): (usize, usize)| {
+        Diagnostic::warning(
+            "missing-image",
+            format!("image `{value}` does not resolve: the site has no {resolved}"),
+        )
+        .at_path(source)
+        .at(l, c)
+        .with_help("put the file under static/ (served from the site root), or beside the post in a bundle folder (content/posts/<slug>/index.md) and name it relative to the post")
+    };
+    for p in posts.iter_mut() {
+        if let Some(v) = p.image.take() {
+            let r = resolve(&p.path, &v);
+            if missing(&r) {
+                diags.push(warn(&v, &r, &p.source, p.key_at("image")));
+            }
+            p.image = Some(r);
+        }
+    }
+    for p in pages.iter_mut() {
+        if let Some(v) = p.image.take() {
+            let r = resolve(&p.path, &v);
+            if missing(&r) {
+                let at = p.key_pos.get("image").copied().unwrap_or((1, 1));
+                diags.push(warn(&v, &r, &p.source, at));
+            }
+            p.image = Some(r);
+        }
+    }
+    if let Some(v) = &config.image {
+        let r = resolve("/", v);
+        if missing(&r) {
+            diags.push(
+                Diagnostic::warning(
+                    "missing-image",
+                    format!("site `image` `{v}` does not resolve: the site has no {r}"),
+                )
+                .at_path(crate::config::CONFIG_FILE)
+                .with_help("put the file under static/, or set `image` to a path the site has"),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

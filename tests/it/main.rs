@@ -7,6 +7,7 @@ mod cases;
 mod check;
 mod feeds;
 mod fuzz_replay;
+mod images;
 mod init_new;
 mod limits;
 mod output_manifest;

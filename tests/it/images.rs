@@ -1,0 +1,96 @@
+//! Social-card images from front matter and site.toml: resolved against the page, and
+//! reported when the site does not have the file.
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::{build_dir, smelt};
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, text).unwrap();
+}
+
+fn site(image_line: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = tmp.path();
+    write(
+        r,
+        "site.toml",
+        &format!("title = \"Images\"\nbase_url = \"https://example.org/sub/\"\n{image_line}"),
+    );
+    write(
+        r,
+        "content/posts/bundle/index.md",
+        "---\ntitle: Bundle\ndate: 2026-01-02\nimage: chart.png\n---\nBody.\n",
+    );
+    fs::write(r.join("content/posts/bundle/chart.png"), b"\x89PNG").unwrap();
+    write(
+        r,
+        "content/posts/rooted.md",
+        "---\ntitle: Rooted\ndate: 2026-01-03\nimage: /img/card.png\n---\nBody.\n",
+    );
+    write(r, "static/img/card.png", "png");
+    tmp
+}
+
+#[test]
+fn bundle_relative_image_resolves_against_the_post() {
+    let s = site("");
+    let b = build_dir(s.path(), &[]);
+    assert_eq!(b.code(), 0, "{}", b.stderr());
+    assert!(!b.stderr().contains("missing-image"), "{}", b.stderr());
+    let html = b.read("posts/bundle/index.html");
+    assert!(
+        html.contains(
+            r#"<meta property="og:image" content="https://example.org/sub/posts/bundle/chart.png">"#
+        ),
+        "{html}"
+    );
+    assert!(b.has("posts/bundle/chart.png"));
+    let rooted = b.read("posts/rooted/index.html");
+    assert!(
+        rooted.contains(r#"content="https://example.org/sub/img/card.png""#),
+        "{rooted}"
+    );
+}
+
+#[test]
+fn missing_post_and_site_images_are_reported_at_their_keys() {
+    let s = site("image = \"/nocard.png\"\n");
+    write(
+        s.path(),
+        "content/posts/gone.md",
+        "---\ntitle: Gone\ndate: 2026-01-04\nimage: /nope.png\n---\nBody.\n",
+    );
+    let b = build_dir(s.path(), &[]);
+    assert_eq!(b.code(), 0, "missing images warn in build: {}", b.stderr());
+    let err = b.stderr();
+    assert!(
+        err.contains("image `/nope.png` does not resolve: the site has no /nope.png"),
+        "{err}"
+    );
+    assert!(
+        err.contains("site `image` `/nocard.png` does not resolve"),
+        "{err}"
+    );
+
+    let out = smelt()
+        .args(["check", "--format", "short", "--root"])
+        .arg(s.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("content/posts/gone.md:4:8: error: image `/nope.png` does not resolve: the site has no /nope.png [missing-image]"),
+        "{text}"
+    );
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("posts/bundle") && l.contains("missing-image")),
+        "{text}"
+    );
+}
