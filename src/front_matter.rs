@@ -1137,7 +1137,14 @@ pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
         && bytes[7] == b'-'
         && bytes[8..10].iter().all(u8::is_ascii_digit);
     if !shape_ok {
-        return Err("expected a year first, YYYY-MM-DD".into());
+        let year_first =
+            bytes.len() > 5 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-';
+        return Err(if year_first {
+            "expected YYYY-MM-DD, with two digits for the month and for the day (2026-01-07)"
+        } else {
+            "expected a date written year first, YYYY-MM-DD"
+        }
+        .into());
     }
     let date: jiff::civil::Date = s[..10]
         .parse()
@@ -1146,6 +1153,7 @@ pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
     if rest.is_empty() {
         return date
             .to_zoned(tz.clone())
+            .map(whole_minute_offset)
             .map_err(|e| format!("cannot place it in the site time zone: {e}"));
     }
     // Normalise `date time` and `time offset` spacing to RFC 3339 shape.
@@ -1170,12 +1178,31 @@ pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
         .map_err(|_| format!("{rest:?} is not a time of day with an optional offset"))?;
     let time = pieces.time().unwrap_or(jiff::civil::Time::midnight());
     let dt = pieces.date().to_datetime(time);
-    match pieces.to_numeric_offset() {
-        Some(offset) => dt
-            .to_zoned(TimeZone::fixed(offset))
-            .map_err(|e| e.to_string()),
-        None if zone_part.is_empty() => dt.to_zoned(tz.clone()).map_err(|e| e.to_string()),
-        None => Err(format!("unknown offset {zone_part:?}")),
+    let zoned = match pieces.to_numeric_offset() {
+        Some(offset) => {
+            // RFC 3339 offsets run from -23:59 to +23:59 (jiff accepts up to ±25:59:59).
+            if offset.seconds().abs() >= 24 * 3600 {
+                return Err(format!(
+                    "the offset {zone_part} is out of range: write one from -23:59 to +23:59"
+                ));
+            }
+            dt.to_zoned(TimeZone::fixed(offset))
+                .map_err(|e| e.to_string())?
+        }
+        None if zone_part.is_empty() => dt.to_zoned(tz.clone()).map_err(|e| e.to_string())?,
+        None => return Err(format!("unknown offset {zone_part:?}")),
+    };
+    Ok(whole_minute_offset(zoned))
+}
+
+/// `z` itself when its offset is a whole number of minutes, else the same instant in UTC:
+/// RFC 3339 and RFC 2822 (HTML `datetime`, feeds) cannot write offsets with seconds, which
+/// time zones have for old dates (local mean time, e.g. -04:56:02 in New York before 1883).
+fn whole_minute_offset(z: Zoned) -> Zoned {
+    if z.offset().seconds() % 60 == 0 {
+        z
+    } else {
+        z.with_time_zone(TimeZone::UTC)
     }
 }
 
@@ -1187,6 +1214,22 @@ mod tests {
         let src: Arc<str> = Arc::from(text);
         let sp = split(text).expect("split");
         parse(&src, &sp, kind, "content/posts/t.md", &TimeZone::UTC)
+    }
+
+    #[test]
+    fn dates_keep_rfc3339_offsets_only() {
+        let tz = TimeZone::get("America/New_York").unwrap();
+        let e = parse_date("2026-01-27T09:30:00+25:00", &tz).unwrap_err();
+        assert!(e.contains("out of range"), "{e}");
+        assert!(parse_date("2026-01-27T09:30:00+24:00", &tz).is_err());
+        let z = parse_date("2026-01-27T09:30:00-23:59", &tz).unwrap();
+        assert_eq!(z.offset().seconds(), -(23 * 3600 + 59 * 60));
+        // Local mean time (-04:56:02) has seconds: the same instant is kept, in UTC.
+        let old = parse_date("0001-01-01", &tz).unwrap();
+        assert_eq!(old.offset().seconds(), 0);
+        assert_eq!(old.to_string(), "0001-01-01T04:56:02+00:00[UTC]");
+        let e = parse_date("2026-1-7", &tz).unwrap_err();
+        assert!(e.contains("two digits for the month"), "{e}");
     }
 
     #[test]
