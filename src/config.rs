@@ -1,8 +1,11 @@
 //! `site.toml` → [`Config`]: typed, validated site configuration.
 //!
 //! Invariants after [`Config::load`]: `base_url` is absolute (http/https) and ends with `/`;
-//! `base_path` is its path (`/` or `/sub/`); the timezone exists; permalink patterns start and
-//! end with `/` and contain `{slug}`. Unknown keys are errors with the nearest known key
+//! `base_path` is its path (`/` or `/sub/`); the timezone exists; `language` is a well-formed
+//! BCP 47 tag; the theme is the built-in `default` or a folder under `themes/`; `paginate_by`
+//! and `markdown.words_per_minute` are at least 1; permalink patterns start and end with `/`
+//! and contain `{slug}`. Every problem of the file is reported in one run ([`schema`] checks
+//! keys and kinds of values before the typed read), unknown keys with the nearest known key
 //! suggested.
 
 use std::collections::BTreeMap;
@@ -12,6 +15,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Diagnostic, Diagnostics};
+
+pub mod schema;
 
 /// The site configuration file name, at the site root.
 pub const CONFIG_FILE: &str = "site.toml";
@@ -28,11 +33,12 @@ pub struct Config {
     /// Absolute URL the site is deployed at, e.g. `https://example.org/analysis/`. Normalised
     /// to end with `/`.
     pub base_url: String,
-    /// BCP 47 language tag for `<html lang>` and feeds.
+    /// BCP 47 language tag for `<html lang>` and feeds (well-formed: checked on load).
     pub language: String,
     /// IANA time zone in which date-only and offset-less front matter dates are read.
     pub timezone: String,
-    /// Theme folder name under `themes/` (the embedded default is used when absent).
+    /// Theme folder name under `themes/`. For `default` the embedded theme is used when there
+    /// is no `themes/default/` folder; any other name must be a folder there.
     pub theme: String,
     /// Posts per listing page (home, tag and author pages). At least 1.
     pub paginate_by: usize,
@@ -111,7 +117,7 @@ pub struct MarkdownConfig {
     pub heading_anchors: bool,
     /// Open external links in a new tab (`target="_blank" rel="noopener"`).
     pub external_links_new_tab: bool,
-    /// Reading speed for the reading time, in words per minute.
+    /// Reading speed for the reading time, in words per minute. At least 1.
     pub words_per_minute: usize,
 }
 
@@ -346,9 +352,11 @@ impl Default for Config {
 impl Config {
     /// Reads and validates `<root>/site.toml`.
     ///
-    /// Errors are diagnostics on `site.toml` with 1-based line/column (TOML syntax, unknown
-    /// keys with a suggestion, a `base_url` without an http(s) scheme, an unknown timezone, a
-    /// bad permalink pattern). A missing file is an error suggesting `smelt init`.
+    /// Errors are diagnostics on `site.toml` with 1-based line/column, all of them at once
+    /// (TOML syntax, unknown keys and tables with a suggestion, values of the wrong kind or
+    /// range, a `base_url` without an http(s) scheme, an unknown timezone, a malformed
+    /// language tag, a missing theme folder, a bad permalink pattern). A missing file is an
+    /// error suggesting `smelt init`.
     pub fn load(root: &Path) -> Result<Config, Diagnostics> {
         let path = root.join(CONFIG_FILE);
         let text = match std::fs::read_to_string(&path) {
@@ -362,38 +370,44 @@ impl Config {
                 return Err(vec![d].into());
             }
         };
-        Self::parse(&text)
+        Self::parse_with(&text, Some(root))
     }
 
-    /// Parses and validates configuration text (see [`Config::load`]).
+    /// Parses and validates configuration text (see [`Config::load`]). Every problem of the
+    /// file is reported in one go: syntax errors; then every unknown key, value of the wrong
+    /// kind or out of range and incomplete table ([`schema`]); then the values that need more
+    /// than their kind (URL, time zone, language tag, permalink patterns, check rules).
     pub fn parse(text: &str) -> Result<Config, Diagnostics> {
+        Self::parse_with(text, None)
+    }
+
+    /// [`Config::parse`]; with the site `root`, also checks that a theme other than the
+    /// built-in `default` has its folder under `themes/`.
+    fn parse_with(text: &str, root: Option<&Path>) -> Result<Config, Diagnostics> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let source: Arc<str> = Arc::from(text);
-        let mut config: Config = match toml::from_str(text) {
+        let doc = schema::Document::parse(&source);
+        let mut diags: Diagnostics = doc.diags.clone().into();
+        if !doc.syntax_ok {
+            return Err(diags);
+        }
+        // The entries reported above are gone from `doc.table`, so this only fails when the
+        // schema and `Config` disagree; say so rather than print serde's words.
+        let mut config: Config = match toml::Value::Table(doc.table.clone()).try_into() {
             Ok(c) => c,
             Err(e) => {
-                let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-                let message = e.message().trim().to_string();
-                let mut d = Diagnostic::error("config", message.clone())
+                diags.push(
+                    Diagnostic::error(
+                        "config",
+                        format!("site.toml could not be read: {}", e.message().trim()),
+                    )
                     .at_path(CONFIG_FILE)
-                    .at(line, col)
-                    .with_source(source);
-                if let Some(help) = unknown_field_help(&message) {
-                    d = d.with_help(help);
-                }
-                return Err(vec![d].into());
+                    .with_help("compare it with the commented site.toml that `smelt init` writes"),
+                );
+                return Err(diags);
             }
         };
-        let mut diags = Diagnostics::new();
-        let locate = |key: &str| -> (usize, usize) { find_key(text, key).unwrap_or((1, 1)) };
-        let err = |key: &str, msg: String, help: &str| {
-            let (l, c) = locate(key);
-            Diagnostic::error("config", msg)
-                .at_path(CONFIG_FILE)
-                .at(l, c)
-                .with_help(help.to_string())
-                .with_source(source.clone())
-        };
+        let err = |path: &[&str], msg: String, help: &str| doc.error_at(path, msg, help);
 
         match normalize_base_url(&config.base_url) {
             Ok((url, path)) => {
@@ -401,7 +415,7 @@ impl Config {
                 config.base_path = path;
             }
             Err(why) => diags.push(err(
-                "base_url",
+                &["base_url"],
                 format!("`base_url` = {:?} {why}", config.base_url),
                 "write an absolute URL with its scheme, e.g. base_url = \"https://example.org/analysis/\"",
             )),
@@ -409,16 +423,35 @@ impl Config {
         match jiff::tz::TimeZone::get(&config.timezone) {
             Ok(tz) => config.tz = Some(tz),
             Err(_) => diags.push(err(
-                "timezone",
+                &["timezone"],
                 format!("unknown time zone `{}`", config.timezone),
                 "use an IANA name such as \"UTC\", \"Europe/London\" or \"America/New_York\"",
             )),
         }
-        if config.paginate_by == 0 {
+        if let Err(why) = check_language(&config.language) {
             diags.push(err(
-                "paginate_by",
-                "`paginate_by` must be at least 1".into(),
-                "the default is 10",
+                &["language"],
+                format!("`language` = {:?} is not a BCP 47 language tag: {why}", config.language),
+                "use a tag such as \"en\", \"en-GB\", \"pt-BR\" or \"zh-Hant\" (language, then optional script and region, joined by `-`)",
+            ));
+        }
+        if let Err(why) = check_theme_name(&config.theme) {
+            diags.push(err(
+                &["theme"],
+                format!("`theme` = {:?} {why}", config.theme),
+                "name a folder directly under themes/, or remove `theme` to use the built-in default theme",
+            ));
+        } else if let Some(root) = root
+            && config.theme != crate::theme::DEFAULT_THEME_NAME
+            && !root.join("themes").join(&config.theme).is_dir()
+        {
+            diags.push(err(
+                &["theme"],
+                format!(
+                    "theme `{0}` not found: no folder themes/{0}/",
+                    config.theme
+                ),
+                "create the folder, or remove `theme` to use the built-in default theme (used when there is no themes/default/ folder)",
             ));
         }
         let p = &config.permalinks;
@@ -430,7 +463,7 @@ impl Config {
         ] {
             if let Err(why) = check_permalink_pattern(pat, key == "posts") {
                 diags.push(err(
-                    key,
+                    &["permalinks", key],
                     format!("permalinks.{key} = {pat:?}: {why}"),
                     "a pattern starts and ends with `/` and contains {slug}, e.g. \"/posts/{slug}/\"",
                 ));
@@ -438,6 +471,7 @@ impl Config {
         }
         diags.extend(crate::check::rules::validate(&config.check, text, &source));
         if diags.has_errors() {
+            diags.sort();
             Err(diags)
         } else {
             Ok(config)
@@ -573,67 +607,206 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Line/column of the first line that assigns `key` (`key =` or `key:`), ignoring indentation.
-fn find_key(text: &str, key: &str) -> Option<(usize, usize)> {
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        if let Some(rest) = trimmed.strip_prefix(key)
-            && rest.trim_start().starts_with(['=', ':'])
-        {
-            return Some((i + 1, line.len() - trimmed.len() + 1));
-        }
+/// `Ok` for a well-formed BCP 47 language tag as `<html lang>` and feeds read it (language,
+/// optional script, region, variants and extensions, `-`-separated); the reason otherwise.
+pub fn check_language(tag: &str) -> Result<(), String> {
+    if tag.is_empty() {
+        return Err("it is empty".into());
     }
-    None
+    if tag.contains('_') {
+        return Err(format!(
+            "subtags are joined by `-`, not `_` (write {:?})",
+            tag.replace('_', "-")
+        ));
+    }
+    if tag.trim() != tag {
+        return Err("it has spaces around it".into());
+    }
+    icu_locale_core::Locale::try_from_str(tag)
+        .map(|_| ())
+        .map_err(|e| match e {
+            icu_locale_core::ParseError::InvalidLanguage => {
+                "the first subtag must be a language code of 2–3 letters (or 5–8)".to_string()
+            }
+            icu_locale_core::ParseError::InvalidSubtag => {
+                "a subtag is not a script (4 letters), region (2 letters or 3 digits), variant or extension".to_string()
+            }
+            icu_locale_core::ParseError::InvalidExtension => "an extension is malformed".to_string(),
+            _ => "it is malformed".to_string(),
+        })
 }
 
-const CONFIG_KEYS: &[&str] = &[
-    "title",
-    "description",
-    "base_url",
-    "language",
-    "timezone",
-    "theme",
-    "paginate_by",
-    "recent_posts",
-    "related_posts",
-    "recent_title",
-    "output_dir",
-    "logo",
-    "image",
-    "publisher",
-    "menu",
-    "markdown",
-    "permalinks",
-    "feeds",
-    "search",
-    "seo",
-    "newsletter",
-    "comments",
-    "check",
-    "redirects_file",
-    "extra",
-];
-
-/// Turns toml's "unknown field `x`, expected one of …" into a "did you mean" help.
-fn unknown_field_help(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let name = &rest[..rest.find('`')?];
-    let expected: Vec<&str> = match rest.find("expected one of ") {
-        Some(i) => rest[i + "expected one of ".len()..]
-            .split(", ")
-            .map(|s| s.trim().trim_matches('`'))
-            .collect(),
-        None => match rest.find("expected `") {
-            Some(i) => vec![rest[i + "expected `".len()..].trim_end_matches('`')],
-            None => CONFIG_KEYS.to_vec(),
-        },
-    };
-    Some(crate::suggest::help_for(name, &expected))
+/// `Ok` for a theme name that is one folder under `themes/`.
+fn check_theme_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '\\', '\0'])
+        || name.trim() != name
+    {
+        return Err("must be the name of one folder under themes/");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A configuration with every optional table and list filled in.
+    fn full() -> Config {
+        let mut c = Config {
+            logo: Some("/logo.svg".into()),
+            image: Some("/card.png".into()),
+            publisher: Some("P".into()),
+            menu: vec![MenuItem {
+                title: "About".into(),
+                url: "/about/".into(),
+            }],
+            newsletter: Some(NewsletterConfig {
+                action: "https://n.example/".into(),
+                email_field: "email".into(),
+                title: "t".into(),
+                text: "x".into(),
+                button: "b".into(),
+                hidden: BTreeMap::from([("l".to_string(), "1".to_string())]),
+            }),
+            comments: Some(CommentsConfig {
+                script: "https://c.example/c.js".into(),
+                data: BTreeMap::from([("repo".to_string(), "o/n".to_string())]),
+            }),
+            ..Config::default()
+        };
+        c.seo.twitter = Some("@x".into());
+        c.check.rules.insert("image-alt".into(), RuleLevel::Off);
+        c
+    }
+
+    /// Every key of a serialised `Config` is in the schema with a matching kind, and every
+    /// key of the schema is a field of `Config`.
+    #[test]
+    fn schema_matches_config() {
+        fn walk(table: &toml::Table, fields: &[schema::Field], at: &str) {
+            for (k, v) in table {
+                let f = fields
+                    .iter()
+                    .find(|f| f.name == k)
+                    .unwrap_or_else(|| panic!("{at}{k} is not in the schema"));
+                match (f.kind, v) {
+                    (schema::Kind::Text | schema::Kind::Choice(_), toml::Value::String(_))
+                    | (schema::Kind::Bool, toml::Value::Boolean(_))
+                    | (schema::Kind::Count { .. }, toml::Value::Integer(_))
+                    | (
+                        schema::Kind::TextMap | schema::Kind::ChoiceMap(_) | schema::Kind::Any,
+                        toml::Value::Table(_),
+                    ) => {}
+                    (schema::Kind::Table(sub), toml::Value::Table(t)) => {
+                        walk(t, sub, &format!("{at}{k}."))
+                    }
+                    (schema::Kind::Tables(sub), toml::Value::Array(items)) => {
+                        for item in items {
+                            walk(item.as_table().unwrap(), sub, &format!("{at}{k}."));
+                        }
+                    }
+                    (kind, v) => panic!("{at}{k}: schema {kind:?}, Config writes {v:?}"),
+                }
+            }
+            for f in fields {
+                assert!(
+                    table.contains_key(f.name),
+                    "{at}{} is not in Config",
+                    f.name
+                );
+            }
+        }
+        let text = toml::to_string(&full()).unwrap();
+        let table: toml::Table = text.parse().unwrap();
+        walk(&table, schema::SITE, "");
+        let doc = schema::Document::parse(&Arc::from(text.as_str()));
+        assert!(doc.diags.is_empty(), "{:?}", doc.diags);
+        assert!(Config::parse(&text).is_ok());
+    }
+
+    #[test]
+    fn every_problem_in_one_run_at_its_place() {
+        let text = "paginate_bye = 3\nrecnt_posts = 2\ntimezone = \"Mars/Olympus\"\n[markdwn]\nx = 1\n[markdown]\nwords_per_minute = 0\n[feeds]\nlimit = -1\n";
+        let e = Config::parse(text).unwrap_err();
+        let got: Vec<(usize, usize, &str, Option<&str>)> = e
+            .items()
+            .iter()
+            .map(|d| {
+                (
+                    d.line.unwrap(),
+                    d.col.unwrap(),
+                    d.message.as_str(),
+                    d.help.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    1,
+                    1,
+                    "unknown key `paginate_bye`",
+                    Some("did you mean `paginate_by`?")
+                ),
+                (
+                    2,
+                    1,
+                    "unknown key `recnt_posts`",
+                    Some("did you mean `recent_posts`?")
+                ),
+                (
+                    3,
+                    12,
+                    "unknown time zone `Mars/Olympus`",
+                    Some(
+                        "use an IANA name such as \"UTC\", \"Europe/London\" or \"America/New_York\""
+                    )
+                ),
+                (
+                    4,
+                    2,
+                    "unknown table [markdwn]",
+                    Some("did you mean `markdown`?")
+                ),
+                (
+                    7,
+                    20,
+                    "`markdown.words_per_minute` must be a whole number ≥ 1, found 0",
+                    Some("write a number without quotes, e.g. markdown.words_per_minute = 1")
+                ),
+                (
+                    9,
+                    9,
+                    "`feeds.limit` must be a whole number (0 or more), found -1",
+                    Some("write a number without quotes, e.g. feeds.limit = 1")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn language_tags_are_well_formed_bcp47() {
+        for ok in [
+            "en",
+            "en-GB",
+            "pt-BR",
+            "zh-Hant-TW",
+            "sr-Latn",
+            "es-419",
+            "de-CH-1996",
+        ] {
+            assert_eq!(check_language(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "", "en_US", "english", "e", "en-", "en--GB", "123", " en", "en-GB-x",
+        ] {
+            assert!(check_language(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn defaults_are_valid() {
