@@ -3,9 +3,11 @@
 //!
 //! Input: an indexed [`Site`] and its templates. Output: [`Rendered`]: the set of output paths
 //! and one [`HtmlPage`] per rendered HTML page, in job order, plus render errors as
-//! diagnostics. A job that fails does not stop the others.
+//! diagnostics. A job that fails does not stop the others. Two jobs making one output path
+//! is the error `build` stops with (rule `output`, both producers named).
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use rayon::prelude::*;
 use scraper::{ElementRef, Html};
@@ -107,8 +109,8 @@ fn owner_of(job: &Job) -> Owner {
     }
 }
 
-/// Renders every job of the site in memory and reads the HTML pages.
-pub fn render(site: &Site, templates: &Templates) -> Rendered {
+/// Renders every job of the site at `root` in memory and reads the HTML pages.
+pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
     let renderer = match Renderer::new(site, templates) {
         Ok(r) => r,
         Err(ds) => {
@@ -143,9 +145,28 @@ pub fn render(site: &Site, templates: &Templates) -> Rendered {
         })
         .collect();
     let mut out = Rendered::default();
-    for r in results {
+    // Output path → the job that made it first.
+    let mut made_by: HashMap<String, usize> = HashMap::new();
+    for (j, r) in results.into_iter().enumerate() {
         match r {
             JobResult::Done { paths, pages } => {
+                for p in &paths {
+                    if let Some(&first) = made_by.get(p) {
+                        // Within one job the page comes before the files copied beside it.
+                        let before = if first == j {
+                            renderer.origin(&jobs[j], root)
+                        } else {
+                            renderer.origin_of_output(&jobs[first], p, root)
+                        };
+                        out.diags.push(crate::pipeline::write::duplicate_output(
+                            p,
+                            &before,
+                            &renderer.origin_of_output(&jobs[j], p, root),
+                        ));
+                    } else {
+                        made_by.insert(p.clone(), j);
+                    }
+                }
                 out.outputs.extend(paths);
                 for p in pages {
                     out.by_output.insert(p.output.clone(), out.pages.len());

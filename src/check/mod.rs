@@ -145,7 +145,7 @@ pub fn run(opts: &Options) -> Result<Report, Error> {
         ..Report::default()
     };
 
-    let rendered = html::render(site, &prepared.templates);
+    let rendered = html::render(site, &prepared.templates, &opts.root);
     diags.extend(rendered.diags.iter().cloned());
     report.html_pages = rendered.pages.len();
     report.references = rendered.pages.iter().map(|p| p.refs.len()).sum();

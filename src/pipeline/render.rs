@@ -7,6 +7,8 @@
 //! line and column, and the page being rendered.
 
 use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use tera::{Context, Value};
@@ -33,6 +35,52 @@ pub struct RenderedFile {
     pub path: String,
     /// Content.
     pub data: FileData,
+}
+
+/// What makes an output file, for messages about it (two things writing one output path).
+///
+/// `what` reads inside a sentence: `the page of content/posts/x.md`, `static/robots.txt`,
+/// `the feeds`. `source` is the site-relative file to change (`/`-separated) and `at` the
+/// 1-based line and column in it, when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// Description, e.g. `the page of content/posts/x.md`.
+    pub what: String,
+    /// Site-relative source file, if there is one.
+    pub source: Option<String>,
+    /// 1-based (line, column) in `source`, if known.
+    pub at: Option<(usize, usize)>,
+}
+
+impl Origin {
+    /// A description with no source file.
+    pub fn named(what: impl Into<String>) -> Origin {
+        Origin {
+            what: what.into(),
+            source: None,
+            at: None,
+        }
+    }
+
+    /// A file copied as-is from `path` (shown relative to the site `root` when inside it).
+    pub fn copied_from(root: &Path, path: &Path) -> Origin {
+        let rel = crate::error::display_path(path.strip_prefix(root).unwrap_or(path));
+        Origin {
+            what: rel.clone(),
+            source: Some(rel),
+            at: None,
+        }
+    }
+
+    /// The origin of `file`, one of the files of a job whose origin is `job`: a file copied
+    /// from disk (a static file, a bundle asset beside a post) is named by its source file
+    /// under `root`; anything else is the job's.
+    pub fn of_file(file: &RenderedFile, job: &Arc<Origin>, root: &Path) -> Arc<Origin> {
+        match &file.data {
+            FileData::Static(StaticSource::Disk(p)) => Arc::new(Origin::copied_from(root, p)),
+            _ => job.clone(),
+        }
+    }
 }
 
 /// Files written by code rather than templates.
@@ -132,7 +180,13 @@ pub struct Renderer<'a> {
     /// Page links of every listing (home, tags, authors) by base site path, built once so a
     /// listing of N pages costs O(N) values, not O(N²).
     links: HashMap<String, PageLinks>,
+    /// Site path of each post and page with aliases → its source and the position of its
+    /// `aliases:` key, built on the first [`Renderer::origin`] of an alias.
+    alias_owners: OnceLock<HashMap<String, AliasOwner>>,
 }
+
+/// The source of a page with aliases and the 1-based (line, column) of its `aliases:` key.
+type AliasOwner = (String, (usize, usize));
 
 /// The links to every page of one listing: `{number, url, current, gap}` values with
 /// `current` false (`plain`) and true (`current`), and the URLs alone; index `k - 1` is page
@@ -199,6 +253,7 @@ impl<'a> Renderer<'a> {
             sidebar_without: Vec::new(),
             all: (0..site.posts.len()).collect(),
             links: HashMap::new(),
+            alias_owners: OnceLock::new(),
         };
         let per = site.config.paginate_by;
         let listings = std::iter::once(("/", site.posts.len()))
@@ -307,6 +362,115 @@ impl<'a> Renderer<'a> {
             jobs.push(Job::Generated(Generator::Search));
         }
         jobs
+    }
+
+    /// What `job` is, for messages about its files (see [`Origin::of_file`] for the files it
+    /// copies from disk). Static files are named by their source below the site `root`.
+    pub fn origin(&self, job: &Job, root: &Path) -> Origin {
+        let site = self.site;
+        let page_of = |source: &str, n: usize, what: &str| {
+            let page = if n > 1 {
+                format!("page {n} of ")
+            } else {
+                String::new()
+            };
+            format!("{page}the {what} of {source}")
+        };
+        match job {
+            Job::Post(i) => {
+                let p = &site.posts[*i];
+                Origin {
+                    what: page_of(&p.source, 1, "page"),
+                    source: Some(p.source.clone()),
+                    at: None,
+                }
+            }
+            Job::Page(i) => {
+                let p = &site.pages[*i];
+                Origin {
+                    what: page_of(&p.source, 1, "page"),
+                    source: Some(p.source.clone()),
+                    at: None,
+                }
+            }
+            Job::Home(1) => Origin::named("the home page"),
+            Job::Home(n) => Origin::named(format!("home page {n}")),
+            Job::Tags => Origin::named("the tag index"),
+            Job::Tag(t, n) => Origin::named(page_of(
+                &format!("tag `{}`", site.tags[*t].name),
+                *n,
+                "listing",
+            )),
+            Job::Authors => Origin::named("the author index"),
+            Job::Author(a, n) => {
+                let author = &site.authors[*a];
+                let who = author
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| format!("`{}`", author.name));
+                Origin {
+                    what: page_of(&who, *n, "author page"),
+                    source: author.source.clone(),
+                    at: None,
+                }
+            }
+            Job::NotFound => Origin::named("the 404 page"),
+            Job::Alias { from, to } => {
+                let owners = self.alias_owners.get_or_init(|| {
+                    let posts = site
+                        .posts
+                        .iter()
+                        .filter(|p| !p.aliases.is_empty())
+                        .map(|p| (&p.path, &p.source, p.key_at("aliases")));
+                    let pages = site
+                        .pages
+                        .iter()
+                        .filter(|p| !p.aliases.is_empty())
+                        .map(|p| {
+                            let at = p.key_pos.get("aliases").copied().unwrap_or((1, 1));
+                            (&p.path, &p.source, at)
+                        });
+                    posts
+                        .chain(pages)
+                        .map(|(path, source, at)| (path.clone(), (source.clone(), at)))
+                        .collect()
+                });
+                match owners.get(to) {
+                    Some((source, at)) => Origin {
+                        what: format!("the alias {from} of {source}"),
+                        source: Some(source.clone()),
+                        at: Some(*at),
+                    },
+                    None => Origin::named(format!("the alias {from} of {to}")),
+                }
+            }
+            Job::Static(i) => match &site.static_files[*i].from {
+                StaticSource::Disk(p) => Origin::copied_from(root, p),
+                StaticSource::Embedded(_) => Origin::named(format!(
+                    "the built-in theme's static/{}",
+                    site.static_files[*i].to
+                )),
+            },
+            Job::Generated(g) => Origin::named(match g {
+                Generator::HighlightCss => "the code highlighting stylesheet",
+                Generator::Redirects => "the _redirects file (redirects_file = true)",
+                Generator::Feeds => "the feeds",
+                Generator::Sitemap => "the sitemap and robots.txt",
+                Generator::Search => "the search index",
+            }),
+        }
+    }
+
+    /// What makes output `path` of `job`: a bundle asset of a post is named by its file,
+    /// anything else as [`Renderer::origin`] names the job.
+    pub fn origin_of_output(&self, job: &Job, path: &str, root: &Path) -> Origin {
+        if let Job::Post(i) = job
+            && let Some(f) = post_assets(&self.site.posts[*i]).find(|f| f.path == path)
+            && let FileData::Static(StaticSource::Disk(from)) = &f.data
+        {
+            return Origin::copied_from(root, from);
+        }
+        self.origin(job, root)
     }
 
     /// Renders every job in parallel; collects all errors.

@@ -11,17 +11,24 @@
 //! Safety: smelt refuses to write into the site root, an ancestor of it, `content/`,
 //! `static/`, `templates/`, `themes/` (or anything inside them), and into a non-empty folder
 //! it did not create (no manifest) unless `--force`.
+//!
+//! Invariant: nothing here ever opens a file of the previous output for writing. Staging
+//! holds hard links to those files, so a write through one of them would change the live
+//! site even when the build then fails. Every output path is therefore claimed before the
+//! file system is touched (a second claim of a path is an error naming both producers, and
+//! nothing is written for it), and every file is created with `create_new` semantics (hard
+//! links, symlinks and new files alike fail rather than replace what is there).
 
 use std::collections::{BTreeMap, HashSet};
-use std::io;
+use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Diagnostic, Error, display_path};
 use crate::model::StaticSource;
-use crate::pipeline::render::{FileData, RenderedFile};
+use crate::pipeline::render::{FileData, Origin, RenderedFile};
 
 /// Name of the manifest file smelt keeps in the output folder.
 pub const MANIFEST: &str = ".smelt-manifest";
@@ -57,12 +64,21 @@ pub struct WriteStats {
     pub kept_foreign: usize,
 }
 
+/// One output path claimed in this build: who makes it, and its content once written.
+struct Slot {
+    origin: Arc<Origin>,
+    entry: Option<ManifestEntry>,
+}
+
 /// An output folder being written.
 pub struct Writer {
+    /// The site root as given (static sources are paths under it).
+    root: PathBuf,
     out: PathBuf,
     staging: PathBuf,
     old: Manifest,
-    new: Mutex<BTreeMap<String, ManifestEntry>>,
+    /// Every output path claimed so far (see [`Writer::write`]).
+    new: Mutex<BTreeMap<String, Slot>>,
     unchanged: Mutex<usize>,
     /// Folders already made in the staging folder (saves a `mkdir` per file).
     made: Mutex<HashSet<PathBuf>>,
@@ -188,11 +204,19 @@ impl Writer {
             }
         }
         let staging = staging_path(&out_abs);
+        // The manifest's path is smelt's own: a page or file of that name is refused.
+        let reserved = Slot {
+            origin: Arc::new(Origin::named(format!(
+                "smelt's record of the files it wrote ({MANIFEST})"
+            ))),
+            entry: None,
+        };
         Ok(Writer {
+            root: root.to_path_buf(),
             out: out_abs,
             staging,
             old,
-            new: Mutex::new(BTreeMap::new()),
+            new: Mutex::new(BTreeMap::from([(MANIFEST.to_string(), reserved)])),
             unchanged: Mutex::new(0),
             made: Mutex::new(HashSet::new()),
         })
@@ -247,20 +271,34 @@ impl Writer {
         })
     }
 
-    /// Puts the previous output's `rel` (content `entry`) into the new output without
-    /// rewriting it (a hard link). `Ok(false)` when it cannot (changed, missing, or linking
-    /// failed): the caller then writes the file.
-    pub fn keep(&self, rel: &str, entry: &ManifestEntry) -> Result<bool, Diagnostic> {
+    /// Puts the previous output's `rel` (content `entry`, made by `origin`) into the new
+    /// output without rewriting it (a hard link). `Ok(false)` when it cannot (changed,
+    /// missing, or linking failed): the caller then writes the file. Fails, touching nothing,
+    /// when something else already wrote `rel` in this build.
+    pub fn keep(
+        &self,
+        rel: &str,
+        entry: &ManifestEntry,
+        origin: &Arc<Origin>,
+    ) -> Result<bool, Diagnostic> {
         if !is_safe_rel(rel) || !self.intact(rel, entry) {
             return Ok(false);
         }
+        self.claim(rel, origin)?;
         let dest = self.staging.join(rel);
-        self.make_parent(&dest)?;
-        if std::fs::hard_link(self.out.join(rel), &dest).is_err() {
+        let linked = self.make_parent(&dest).is_ok()
+            && std::fs::hard_link(self.out.join(rel), &dest).is_ok();
+        if !linked {
+            // Nothing was made at `dest`: give the path back for the caller to write.
+            self.new
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(rel);
             return Ok(false);
         }
         *self.unchanged.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        self.record(rel, entry.clone())
+        self.record(rel, entry.clone());
+        Ok(true)
     }
 
     /// Ends a build in which every file is the same as in the previous output: nothing is
@@ -296,15 +334,33 @@ impl Writer {
         Ok(())
     }
 
-    fn record(&self, rel: &str, entry: ManifestEntry) -> Result<bool, Diagnostic> {
+    /// Claims output path `rel` for `origin`, before anything is written there. Fails when
+    /// it is claimed already (by another file of this build, or reserved), naming both.
+    fn claim(&self, rel: &str, origin: &Arc<Origin>) -> Result<(), Diagnostic> {
         let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
-        if new.insert(rel.to_string(), entry).is_some() {
-            return Err(Diagnostic::error(
-                "output",
-                format!("two outputs were written to {rel}"),
-            ));
+        if let Some(first) = new.get(rel) {
+            return Err(duplicate_output(rel, &first.origin, origin));
         }
-        Ok(true)
+        new.insert(
+            rel.to_string(),
+            Slot {
+                origin: origin.clone(),
+                entry: None,
+            },
+        );
+        Ok(())
+    }
+
+    /// Records the content of the claimed path `rel` once it is written.
+    fn record(&self, rel: &str, entry: ManifestEntry) {
+        if let Some(slot) = self
+            .new
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(rel)
+        {
+            slot.entry = Some(entry);
+        }
     }
 
     /// The final output folder (absolute).
@@ -312,14 +368,22 @@ impl Writer {
         &self.out
     }
 
-    /// Writes one file into the staging folder; safe to call from many threads. Unchanged
-    /// content is hard-linked from the previous output.
-    pub fn write(&self, file: &RenderedFile) -> Result<(), Diagnostic> {
-        self.write_entry(file).map(|_| ())
+    /// Writes one file into the staging folder; safe to call from many threads. `job` is
+    /// what made it (a file copied from disk is named by its own source instead, see
+    /// [`Origin::of_file`]). Unchanged content is hard-linked from the previous output.
+    ///
+    /// The path is claimed first: when another file of this build has it, this fails with
+    /// an error naming both and touches nothing.
+    pub fn write(&self, file: &RenderedFile, job: &Arc<Origin>) -> Result<(), Diagnostic> {
+        self.write_entry(file, job).map(|_| ())
     }
 
     /// [`Writer::write`], returning the file's content entry.
-    pub fn write_entry(&self, file: &RenderedFile) -> Result<ManifestEntry, Diagnostic> {
+    pub fn write_entry(
+        &self,
+        file: &RenderedFile,
+        job: &Arc<Origin>,
+    ) -> Result<ManifestEntry, Diagnostic> {
         let rel = &file.path;
         if !is_safe_rel(rel) {
             return Err(Diagnostic::error(
@@ -327,6 +391,7 @@ impl Writer {
                 format!("refusing to write unsafe output path {rel:?}"),
             ));
         }
+        self.claim(rel, &Origin::of_file(file, job, &self.root))?;
         let dest = self.staging.join(rel);
         let io_err = |e: io::Error, p: &Path| {
             Diagnostic::error("io", format!("cannot write {}: {e}", p.display()))
@@ -352,9 +417,9 @@ impl Writer {
         if linked {
             *self.unchanged.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         } else {
-            std::fs::write(&dest, bytes).map_err(|e| io_err(e, &dest))?;
+            write_new(&dest, bytes).map_err(|e| io_err(e, &dest))?;
         }
-        self.record(rel, entry.clone())?;
+        self.record(rel, entry.clone());
         Ok(entry)
     }
 
@@ -365,7 +430,14 @@ impl Writer {
 
     /// Carries over foreign files, writes the manifest and swaps the new site in.
     pub fn commit(self) -> Result<WriteStats, Error> {
-        let new = self.new.into_inner().unwrap_or_else(|e| e.into_inner());
+        // The files written (a claim without an entry is the reserved manifest path).
+        let new: BTreeMap<String, ManifestEntry> = self
+            .new
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .filter_map(|(rel, slot)| Some((rel, slot.entry?)))
+            .collect();
         let unchanged = self
             .unchanged
             .into_inner()
@@ -390,10 +462,68 @@ impl Writer {
         };
         let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;
         let mpath = self.staging.join(MANIFEST);
-        std::fs::write(&mpath, json).map_err(|e| Error::io(&mpath, e))?;
+        write_new(&mpath, &json).map_err(|e| Error::io(&mpath, e))?;
         swap_in(&self.staging, &self.out)?;
         Ok(stats)
     }
+}
+
+/// The error for output path `rel` claimed by `first` and then by `second`: both named (in
+/// a stable order), located at the source file of one of them when there is one.
+pub fn duplicate_output(rel: &str, first: &Origin, second: &Origin) -> Diagnostic {
+    let (a, b) = if first.what <= second.what {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    let mut d = Diagnostic::error(
+        "output",
+        format!("{} and {} both write {rel}", a.what, b.what),
+    )
+    .with_help(
+        "rename or remove one of them, or change the page's `slug:` or `aliases:`: one output file never silently replaces another",
+    );
+    // Locate at a file that can be changed: a copied file first, else a source with a
+    // position, else any source.
+    let located = [a, b]
+        .into_iter()
+        .filter(|o| o.source.is_some())
+        .min_by_key(|o| (o.source.as_deref() != Some(o.what.as_str()), o.at.is_none()));
+    if let Some(o) = located
+        && let Some(src) = &o.source
+    {
+        d = d.at_path(src);
+        if let Some((l, c)) = o.at {
+            d = d.at(l, c);
+        }
+    }
+    d
+}
+
+/// Creates `path` with `bytes`, failing if anything exists there: never writes through an
+/// existing name (which in staging may be a hard link to a file of the live output).
+fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    f.write_all(bytes)
+}
+
+/// Copies `from` to a new file `to` (failing if `to` exists), for file systems without hard
+/// links.
+fn copy_new(from: &Path, to: &Path) -> io::Result<()> {
+    let mut src = std::fs::File::open(from)?;
+    let mut dst = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)?;
+    io::copy(&mut src, &mut dst)?;
+    // Keep the carried-over file's permissions (a script, a private key file).
+    if let Ok(m) = src.metadata() {
+        let _ = dst.set_permissions(m.permissions());
+    }
+    Ok(())
 }
 
 /// `true` for a relative, `/`-separated path with no empty, `.` or `..` segment, no
@@ -452,10 +582,15 @@ fn carry_over_foreign(
             #[cfg(not(unix))]
             {
                 let _ = target;
-                std::fs::copy(entry.path(), &dest).map_err(|e| Error::io(&dest, e))?;
+                copy_new(entry.path(), &dest).map_err(|e| Error::io(&dest, e))?;
             }
-        } else if std::fs::hard_link(entry.path(), &dest).is_err() {
-            std::fs::copy(entry.path(), &dest).map_err(|e| Error::io(&dest, e))?;
+        } else if let Err(e) = std::fs::hard_link(entry.path(), &dest) {
+            // Something is at `dest` already: never copy over it (it may be a link to a file
+            // of the live output). Otherwise the file system has no hard links: copy.
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                return Err(Error::io(&dest, e));
+            }
+            copy_new(entry.path(), &dest).map_err(|e| Error::io(&dest, e))?;
         }
         kept += 1;
     }
@@ -514,6 +649,10 @@ mod tests {
         assert!(check_output_dir(&root, &root.join("content/../public")).is_ok());
     }
 
+    fn job() -> Arc<Origin> {
+        Arc::new(Origin::named("a test job"))
+    }
+
     fn file(path: &str, body: &str) -> RenderedFile {
         RenderedFile {
             path: path.into(),
@@ -528,8 +667,8 @@ mod tests {
         std::fs::create_dir_all(&root).unwrap();
         let out = root.join("public");
         let w = Writer::begin(&root, &out, false).unwrap();
-        w.write(&file("a/index.html", "A")).unwrap();
-        w.write(&file("b/index.html", "B")).unwrap();
+        w.write(&file("a/index.html", "A"), &job()).unwrap();
+        w.write(&file("b/index.html", "B"), &job()).unwrap();
         w.commit().unwrap();
         std::fs::create_dir_all(out.join(".git")).unwrap();
         std::fs::write(out.join(".git/HEAD"), "ref").unwrap();
@@ -540,8 +679,8 @@ mod tests {
             std::fs::metadata(out.join("a/index.html")).unwrap().ino()
         };
         let w = Writer::begin(&root, &out, false).unwrap();
-        w.write(&file("a/index.html", "A")).unwrap();
-        w.write(&file("c/index.html", "C")).unwrap();
+        w.write(&file("a/index.html", "A"), &job()).unwrap();
+        w.write(&file("c/index.html", "C"), &job()).unwrap();
         let stats = w.commit().unwrap();
         assert_eq!(
             stats,
@@ -576,14 +715,17 @@ mod tests {
         std::fs::create_dir_all(&root).unwrap();
         let out = root.join("public");
         let w = Writer::begin(&root, &out, false).unwrap();
-        w.write(&file("posts/gone/index.html", "G")).unwrap();
-        w.write(&file("posts/kept/index.html", "K")).unwrap();
+        w.write(&file("posts/gone/index.html", "G"), &job())
+            .unwrap();
+        w.write(&file("posts/kept/index.html", "K"), &job())
+            .unwrap();
         w.commit().unwrap();
         std::fs::create_dir_all(out.join(".well-known/empty")).unwrap();
         std::fs::write(out.join("posts/gone/notes.txt"), "mine").unwrap();
         std::fs::create_dir_all(out.join("posts/kept/empty-foreign")).unwrap();
         let w = Writer::begin(&root, &out, false).unwrap();
-        w.write(&file("posts/kept/index.html", "K")).unwrap();
+        w.write(&file("posts/kept/index.html", "K"), &job())
+            .unwrap();
         w.commit().unwrap();
         // A folder smelt made stays only while something in it is not smelt's stale output.
         assert!(!out.join("posts/gone/index.html").exists());
@@ -595,11 +737,14 @@ mod tests {
         assert!(out.join("posts/kept/empty-foreign").is_dir());
         // Without the user's file the folder of the deleted page goes too.
         let w = Writer::begin(&root, &out, false).unwrap();
-        w.write(&file("posts/kept/index.html", "K")).unwrap();
-        w.write(&file("posts/late/index.html", "L")).unwrap();
+        w.write(&file("posts/kept/index.html", "K"), &job())
+            .unwrap();
+        w.write(&file("posts/late/index.html", "L"), &job())
+            .unwrap();
         w.commit().unwrap();
         let w = Writer::begin(&root, &out, false).unwrap();
-        w.write(&file("posts/kept/index.html", "K")).unwrap();
+        w.write(&file("posts/kept/index.html", "K"), &job())
+            .unwrap();
         w.commit().unwrap();
         assert!(
             !out.join("posts/late").exists(),
@@ -617,7 +762,7 @@ mod tests {
         std::fs::write(out.join("notes.txt"), "mine").unwrap();
         assert!(Writer::begin(&root, &out, false).is_err());
         let w = Writer::begin(&root, &out, true).unwrap();
-        w.write(&file("index.html", "x")).unwrap();
+        w.write(&file("index.html", "x"), &job()).unwrap();
         w.commit().unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("notes.txt")).unwrap(),
@@ -632,7 +777,7 @@ mod tests {
         std::fs::create_dir_all(&root).unwrap();
         let out = root.join("public");
         let w = Writer::begin(&root, &out, false).unwrap();
-        w.write(&file("index.html", "old")).unwrap();
+        w.write(&file("index.html", "old"), &job()).unwrap();
         w.commit().unwrap();
         // Killed after `out` was renamed away and before the new site took its place.
         let parked = staging_path(&out.canonicalize().unwrap()).with_extension("old");
@@ -642,7 +787,7 @@ mod tests {
             std::fs::read_to_string(out.join("index.html")).unwrap(),
             "old"
         );
-        w.write(&file("index.html", "new")).unwrap();
+        w.write(&file("index.html", "new"), &job()).unwrap();
         let stats = w.commit().unwrap();
         assert_eq!(stats.written, 1);
         assert_eq!(
@@ -652,6 +797,53 @@ mod tests {
         assert!(!parked.exists());
     }
 
+    /// A second write of a path (after the first was linked from the previous output, or
+    /// written anew) fails before touching anything: the live output keeps its content and
+    /// inode, and the manifest's own path cannot be taken.
+    #[test]
+    fn a_doubly_written_path_never_reaches_the_previous_output() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        std::fs::create_dir_all(&root).unwrap();
+        let out = root.join("public");
+        let w = Writer::begin(&root, &out, false).unwrap();
+        w.write(&file("a/index.html", "A"), &job()).unwrap();
+        w.commit().unwrap();
+        let before = std::fs::metadata(out.join("a/index.html")).unwrap();
+        let page = Arc::new(Origin::named("the page of content/posts/a.md"));
+        let copy = Arc::new(Origin {
+            what: "static/a/index.html".into(),
+            source: Some("static/a/index.html".into()),
+            at: None,
+        });
+        // Unchanged content: hard-linked from the previous output, then written again.
+        let w = Writer::begin(&root, &out, false).unwrap();
+        w.write(&file("a/index.html", "A"), &page).unwrap();
+        let e = w.write(&file("a/index.html", "hi"), &copy).unwrap_err();
+        assert_eq!(
+            e.message,
+            "static/a/index.html and the page of content/posts/a.md both write a/index.html"
+        );
+        assert_eq!(e.path.as_deref(), Some("static/a/index.html"));
+        let entry = Writer::entry_of(&file("a/index.html", "A")).unwrap();
+        assert!(w.keep("a/index.html", &entry, &copy).is_err());
+        let e = w.write(&file(MANIFEST, "{}"), &copy).unwrap_err().message;
+        assert!(e.contains("both write .smelt-manifest"), "{e}");
+        w.abort();
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/index.html")).unwrap(),
+            "A"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let after = std::fs::metadata(out.join("a/index.html")).unwrap();
+            assert_eq!(after.ino(), before.ino());
+        }
+        let after = std::fs::metadata(out.join("a/index.html")).unwrap();
+        assert_eq!(after.modified().unwrap(), before.modified().unwrap());
+    }
+
     #[test]
     fn abort_leaves_output_untouched() {
         let tmp = tempfile::tempdir().unwrap();
@@ -659,10 +851,10 @@ mod tests {
         std::fs::create_dir_all(&root).unwrap();
         let out = root.join("public");
         let w = Writer::begin(&root, &out, false).unwrap();
-        w.write(&file("index.html", "old")).unwrap();
+        w.write(&file("index.html", "old"), &job()).unwrap();
         w.commit().unwrap();
         let w = Writer::begin(&root, &out, false).unwrap();
-        w.write(&file("index.html", "new")).unwrap();
+        w.write(&file("index.html", "new"), &job()).unwrap();
         w.abort();
         assert_eq!(
             std::fs::read_to_string(out.join("index.html")).unwrap(),

@@ -11,6 +11,7 @@ mod fuzz_replay;
 mod images;
 mod init_new;
 mod limits;
+mod output_collisions;
 mod output_manifest;
 mod search;
 mod security;
