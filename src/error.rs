@@ -112,19 +112,19 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// `path:line:col: severity: message` (the `check --format short` line; parts that are
-    /// unknown are left out).
+    /// `path:line:col: severity: message [rule]` (the `check --format short` line). A
+    /// diagnostic about a whole file is placed at `1:1` (line 1, column 1 when only the line
+    /// is known), so every line with a path has the same shape for editors and `grep`; one
+    /// about no particular file (rare) starts at `severity:`.
     pub fn short(&self) -> String {
         let mut s = String::new();
         if let Some(p) = &self.path {
-            s.push_str(p);
-            if let Some(l) = self.line {
-                s.push_str(&format!(":{l}"));
-                if let Some(c) = self.col {
-                    s.push_str(&format!(":{c}"));
-                }
-            }
-            s.push_str(": ");
+            let (l, c) = match (self.line, self.col) {
+                (Some(l), Some(c)) => (l, c),
+                (Some(l), None) => (l, 1),
+                _ => (1, 1),
+            };
+            s.push_str(&format!("{p}:{l}:{c}: "));
         }
         s.push_str(&format!(
             "{}: {} [{}]",
@@ -352,6 +352,18 @@ mod tests {
             d.short(),
             "content/posts/a.md:3:7: error: bad date [front-matter]"
         );
+        let file = Diagnostic::warning("empty-file", "empty").at_path("content/posts/b.md");
+        assert_eq!(
+            file.short(),
+            "content/posts/b.md:1:1: warning: empty [empty-file]"
+        );
+        let line = Diagnostic::warning("x", "m").at_path("a.md");
+        let line = Diagnostic {
+            line: Some(4),
+            ..line
+        };
+        assert_eq!(line.short(), "a.md:4:1: warning: m [x]");
+        assert_eq!(Diagnostic::error("io", "gone").short(), "error: gone [io]");
     }
 
     #[test]
