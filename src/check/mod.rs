@@ -173,7 +173,18 @@ pub fn run(opts: &Options) -> Result<Report, Error> {
         author_texts: &author_texts,
         unpublished: &unpublished,
     });
-    diags.extend(found.diags);
+    // A link to a source file that does not exist is reported by the Markdown stage (as
+    // `build` reports it); its unresolved href is the same problem, not a second one.
+    let reported_links: HashSet<(Option<String>, Option<usize>, Option<usize>)> = diags
+        .iter()
+        .filter(|d| d.rule == "broken-link")
+        .map(|d| (d.path.clone(), d.line, d.col))
+        .collect();
+    diags.extend(found.diags.into_iter().filter(|d| {
+        !(d.rule == "broken-link"
+            && d.line.is_some()
+            && reported_links.contains(&(d.path.clone(), d.line, d.col)))
+    }));
 
     let scheduled: Vec<lint::Scheduled> = prepared
         .unpublished

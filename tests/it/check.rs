@@ -703,3 +703,25 @@ fn different_problems_at_one_place_are_all_reported_each_at_its_item() {
         ]
     );
 }
+
+#[test]
+fn a_link_to_a_missing_md_file_is_one_error_in_check_and_a_warning_in_build() {
+    let site = site_copy("check-clean");
+    let post = site.path().join("content/posts/freight.md");
+    let text = std::fs::read_to_string(&post).unwrap();
+    std::fs::write(&post, format!("{text}See [gone](gone.md).\n")).unwrap();
+    let (code, out, _) = check(site.path(), &["--format", "short"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "content/posts/freight.md:17:5: error: link to `gone.md`, which is not a content file [broken-link]\n"
+    );
+    let b = crate::support::build_dir(site.path(), &[]);
+    assert_eq!(b.code(), 0, "{}", b.stderr());
+    assert!(
+        b.stderr()
+            .contains("⚠ content/posts/freight.md:17:5: link to `gone.md`, which is not a content file"),
+        "{}",
+        b.stderr()
+    );
+}
