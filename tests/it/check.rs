@@ -719,8 +719,9 @@ fn a_link_to_a_missing_md_file_is_one_error_in_check_and_a_warning_in_build() {
     let b = crate::support::build_dir(site.path(), &[]);
     assert_eq!(b.code(), 0, "{}", b.stderr());
     assert!(
-        b.stderr()
-            .contains("⚠ content/posts/freight.md:17:5: link to `gone.md`, which is not a content file"),
+        b.stderr().contains(
+            "⚠ content/posts/freight.md:17:5: link to `gone.md`, which is not a content file"
+        ),
         "{}",
         b.stderr()
     );
