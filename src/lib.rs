@@ -9,12 +9,16 @@
 // hold one are large. They are built only on the error path (rare, and never per byte or per
 // token), so boxing them would cost every caller an indirection for no measurable gain.
 #![allow(clippy::result_large_err)]
+// Console output goes through `console` (`outln!`, `errln!`…), which survives a closed pipe;
+// `println!` and friends panic on one.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod feeds;
 pub mod front_matter;

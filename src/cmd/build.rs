@@ -1,12 +1,17 @@
 //! `smelt build`: runs the pipeline into the output folder and prints a one-line summary.
 
 use crate::cli::BuildArgs;
+use crate::console::count;
 use crate::pipeline::{self, BuildOptions};
 
 /// Runs `smelt build`; returns the exit code.
 pub fn run(args: BuildArgs) -> u8 {
+    let root = match super::site_root(args.site.root.as_deref(), "build") {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let opts = BuildOptions {
-        root: pipeline::root_or_cwd(args.site.root.as_deref()),
+        root,
         output: args.output_dir,
         base_url: args.base_url,
         drafts: args.site.drafts,
@@ -18,11 +23,11 @@ pub fn run(args: BuildArgs) -> u8 {
             super::print_diagnostics(&report.warnings);
             if !args.quiet {
                 let s = report.stats;
-                eprintln!(
-                    "built {} posts, {} pages, {} files ({} changed, {} unchanged, {} removed) into {} in {} ms{}",
-                    report.posts,
-                    report.pages,
-                    report.files,
+                crate::errln!(
+                    "built {}, {}, {} ({} changed, {} unchanged, {} removed) into {} in {} ms{}",
+                    count(report.posts, "post", "posts"),
+                    count(report.pages, "page", "pages"),
+                    count(report.files, "file", "files"),
                     s.written,
                     s.unchanged,
                     s.removed,

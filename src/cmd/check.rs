@@ -6,14 +6,13 @@
 //! object per line with `rule`, `severity`, `path`, `line`, `col`, `message`, `help`; absent
 //! values are `null`). Exit code: 0 clean or warnings only, 1 any error, 2 usage error.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 use serde::Serialize;
 
 use crate::check::{self, Report};
 use crate::cli::{CheckArgs, Format};
 use crate::error::{Diagnostic, Severity};
-use crate::pipeline;
 
 /// One `--format json` line.
 #[derive(Debug, Serialize)]
@@ -53,10 +52,7 @@ pub fn format_report(report: &Report, format: Format, color: bool) -> String {
     let mut out = String::new();
     for d in &report.diags {
         match format {
-            Format::Human => {
-                out.push_str(&d.render_human(color));
-                out.push('\n');
-            }
+            Format::Human => out.push_str(&crate::console::human(d, color)),
             Format::Short => {
                 out.push_str(&d.short());
                 out.push('\n');
@@ -75,7 +71,7 @@ pub fn format_report(report: &Report, format: Format, color: bool) -> String {
 
 /// The summary line: what was checked, the counts, and the count per rule.
 pub fn summary(report: &Report) -> String {
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let plural = |n: usize, w: &str| crate::console::count(n, w, &format!("{w}s"));
     let mut s = format!(
         "checked {}, {}, {} on {}",
         plural(report.posts, "post"),
@@ -111,8 +107,12 @@ pub fn summary(report: &Report) -> String {
 
 /// Runs `smelt check`; returns the exit code.
 pub fn run(args: CheckArgs) -> u8 {
+    let root = match super::site_root(args.site.root.as_deref(), "check") {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let opts = check::Options {
-        root: pipeline::root_or_cwd(args.site.root.as_deref()),
+        root,
         drafts: args.site.drafts,
         future: args.site.future,
         external: args.external,
@@ -125,25 +125,18 @@ pub fn run(args: CheckArgs) -> u8 {
         Err(e) => return super::report_error(&e),
     };
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let text = format_report(&report, args.format, color);
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
-        // Standard output closed (e.g. piped into `head`): the exit code still tells.
-    }
+    // A closed standard output (piped into `head`) ends the printing; the exit code still
+    // tells.
+    crate::out!("{}", format_report(&report, args.format, color));
     for f in &report.fixed {
-        eprintln!(
-            "fixed {} garbled span{} in {} (original kept as {})",
-            f.spans,
-            if f.spans == 1 { "" } else { "s" },
+        crate::errln!(
+            "fixed {} in {} (original kept as {})",
+            crate::console::count(f.spans, "garbled span", "garbled spans"),
             display(&opts.root, &f.path),
             display(&opts.root, &f.backup),
         );
     }
-    eprintln!("{}", summary(&report));
+    crate::errln!("{}", summary(&report));
     report.exit_code()
 }
 

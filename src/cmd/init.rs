@@ -13,20 +13,20 @@ pub fn run(args: InitArgs) -> u8 {
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     match init(&dir, args.theme_copy) {
         Ok(written) => {
-            println!("created a new site in {}:", dir.display());
+            crate::outln!("created a new site in {}:", dir.display());
             for f in &written {
-                println!("  {}", f.strip_prefix(&dir).unwrap_or(f).display());
+                crate::outln!("  {}", f.strip_prefix(&dir).unwrap_or(f).display());
             }
             let cd = if args.dir.is_some() {
                 format!("cd {} && ", shell_word(&dir))
             } else {
                 String::new()
             };
-            println!("next: {cd}smelt serve    (then write with: smelt new \"Your title\")");
+            crate::outln!("next: {cd}smelt serve    (then write with: smelt new \"Your title\")");
             0
         }
         Err(msg) => {
-            eprintln!("error: {msg}");
+            crate::errln!("error: {msg}");
             2
         }
     }

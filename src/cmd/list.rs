@@ -29,8 +29,12 @@ impl Row {
 
 /// Runs `smelt list`; returns the exit code.
 pub fn run(args: ListArgs) -> u8 {
+    let root = match super::site_root(args.root.as_deref(), "list") {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let opts = BuildOptions {
-        root: pipeline::root_or_cwd(args.root.as_deref()),
+        root,
         ..Default::default()
     };
     let config = match pipeline::load_config(&opts) {
@@ -96,7 +100,7 @@ pub fn run(args: ListArgs) -> u8 {
             .as_ref()
             .map(|d| d.date().to_string())
             .unwrap_or_else(|| "----------".into());
-        println!(
+        crate::outln!(
             "{date}  {:<status_w$}  {:<source_w$}  {}",
             r.status(),
             r.source,
@@ -114,7 +118,7 @@ pub fn run(args: ListArgs) -> u8 {
         0
     } else {
         super::print_diagnostics(&errors.into());
-        eprintln!(
+        crate::errln!(
             "error: some files have errors and are not listed (run `smelt check` for details)"
         );
         1

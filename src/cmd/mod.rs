@@ -1,4 +1,6 @@
-//! One module per subcommand. Each `run` prints its own output and returns the exit code.
+//! One module per subcommand. Each `run` prints its own output (through [`crate::console`])
+//! and returns the exit code: 0 success, 1 content or build errors, 2 usage errors (bad
+//! flags, an unsafe output folder, no site found: see [`site_root`]).
 
 pub mod build;
 pub mod check;
@@ -8,14 +10,38 @@ pub mod new;
 pub mod serve;
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
+use crate::config::CONFIG_FILE;
 use crate::error::{Diagnostics, Error};
 
-/// Prints diagnostics to stderr in the human format (colours when stderr is a terminal).
+/// Exit code of a usage error (bad flags, an unsafe output folder, no site found).
+pub const USAGE: u8 = 2;
+
+/// The site folder of `smelt <command>`: `--root` when given, else the current folder.
+/// When it has no `site.toml`, prints the one "no site" error every command shares (the
+/// folder as it was given) and returns `Err` with the exit code ([`USAGE`]).
+pub fn site_root(root: Option<&Path>, command: &str) -> Result<PathBuf, u8> {
+    let dir = crate::pipeline::root_or_cwd(root);
+    if dir.join(CONFIG_FILE).is_file() {
+        return Ok(dir);
+    }
+    let shown = match root {
+        Some(r) => r.display().to_string(),
+        None => "the current folder".to_string(),
+    };
+    crate::errln!(
+        "error: no {CONFIG_FILE} in {shown}: run smelt {command} in a site folder, pass --root DIR, or create a site with `smelt init`"
+    );
+    Err(USAGE)
+}
+
+/// Prints diagnostics to stderr in the human format (colours when stderr is a terminal),
+/// each followed by a blank line as `check` prints them.
 pub fn print_diagnostics(diags: &Diagnostics) {
-    let color = std::io::stderr().is_terminal();
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for d in diags.items() {
-        eprint!("{}", d.render_human(color));
+        crate::err!("{}", crate::console::human(d, color));
     }
 }
 
@@ -25,19 +51,18 @@ pub fn report_error(e: &Error) -> u8 {
     match e {
         Error::Content(diags) => {
             print_diagnostics(diags);
-            let n = diags.error_count();
-            eprintln!(
-                "error: {n} error{} found; nothing was written",
-                if n == 1 { "" } else { "s" }
+            crate::errln!(
+                "error: {} found; nothing was written",
+                crate::console::count(diags.error_count(), "error", "errors")
             );
             1
         }
         Error::Usage(msg) => {
-            eprintln!("error: {msg}");
-            2
+            crate::errln!("error: {msg}");
+            USAGE
         }
         Error::Io { .. } => {
-            eprintln!("error: {e}");
+            crate::errln!("error: {e}");
             1
         }
     }

@@ -9,26 +9,29 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::NewArgs;
 use crate::config::Config;
-use crate::pipeline;
 
-/// Runs `smelt new`; returns the exit code (0 written, 1 refused, 2 no site).
+/// Runs `smelt new`; returns the exit code (0 written, 1 refused or a broken `site.toml`, 2
+/// no site).
 pub fn run(args: NewArgs) -> u8 {
-    let root = pipeline::root_or_cwd(args.root.as_deref());
+    let root = match super::site_root(args.root.as_deref(), "new") {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let config = match Config::load(&root) {
         Ok(c) => c,
         Err(diags) => {
             super::print_diagnostics(&diags);
-            return 2;
+            return 1;
         }
     };
     match create(&root, &config, &args) {
         Ok(path) => {
             let shown = path.strip_prefix(".").unwrap_or(&path);
-            println!("{}", shown.display());
+            crate::outln!("{}", shown.display());
             0
         }
         Err(msg) => {
-            eprintln!("error: {msg}");
+            crate::errln!("error: {msg}");
             1
         }
     }

@@ -2,15 +2,18 @@
 //! [`crate::serve`]) until Ctrl+C.
 
 use crate::cli::ServeArgs;
-use crate::pipeline;
 
 /// Runs `smelt serve`; returns the exit code (0 after Ctrl+C, 2 when it cannot start).
 pub fn run(args: ServeArgs) -> u8 {
     if args.site.future {
-        eprintln!("note: serve always shows scheduled posts; --future is not needed");
+        crate::errln!("note: serve always shows scheduled posts; --future is not needed");
     }
+    let root = match super::site_root(args.site.root.as_deref(), "serve") {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let opts = crate::serve::Options {
-        root: pipeline::root_or_cwd(args.site.root.as_deref()),
+        root,
         interface: args.interface,
         port: args.port,
         drafts: args.site.drafts,

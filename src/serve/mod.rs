@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use notify_debouncer_full::DebounceEventResult;
 
+use crate::console::count;
 use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::serve::incremental::{Builder, Changes, Report, Way};
 use crate::serve::server::{App, Phase, Reload, Snapshot};
@@ -119,16 +120,16 @@ pub fn run(opts: Options) -> Result<(), Error> {
     let router = server::router(app.clone());
     runtime.spawn(async move {
         if let Err(e) = axum::serve(tcp, router).await {
-            eprintln!("error: the HTTP server stopped: {e}");
+            crate::errln!("error: the HTTP server stopped: {e}");
         }
     });
-    eprintln!("serving {origin}{base_path} (Ctrl+C to stop)");
+    crate::errln!("serving {origin}{base_path} (Ctrl+C to stop)");
 
     let (tx, rx) = channel::<DebounceEventResult>();
     let watcher = match watch::Watcher::start(&root, opts.poll, tx.clone()) {
         Ok(w) => w,
         Err(e) if !opts.poll => {
-            eprintln!("warning: {e}; watching by polling instead");
+            crate::errln!("warning: {e}; watching by polling instead");
             watch::Watcher::start(&root, true, tx).map_err(Error::Usage)?
         }
         Err(e) => return Err(Error::Usage(e)),
@@ -141,7 +142,7 @@ pub fn run(opts: Options) -> Result<(), Error> {
         .map_err(|e| Error::Usage(format!("cannot start the build thread: {e}")))?;
 
     runtime.block_on(shutdown_signal());
-    eprintln!("stopped");
+    crate::errln!("stopped");
     runtime.shutdown_background();
     Ok(())
 }
@@ -210,7 +211,7 @@ fn build_loop(
     if open {
         let url = format!("{origin}{}", app.current().base_path);
         if let Err(e) = open::that_detached(&url) {
-            eprintln!("warning: cannot open a browser at {url}: {e}");
+            crate::errln!("warning: cannot open a browser at {url}: {e}");
         }
     }
     while let Some((events, errors)) = next_batch(rx) {
@@ -222,7 +223,7 @@ fn build_loop(
         let mut changes = watch::classify(&root, &theme, &builder.private_dirs(), &events);
         if !errors.is_empty() {
             for e in &errors {
-                eprintln!("warning: file watcher: {e}");
+                crate::errln!("warning: file watcher: {e}");
             }
             changes.all = true;
         }
@@ -230,13 +231,13 @@ fn build_loop(
         if (changes.all || !replaced.is_empty())
             && let Err(e) = watcher.refresh(&replaced)
         {
-            eprintln!("warning: {e}");
+            crate::errln!("warning: {e}");
         }
         if trace {
             for e in &events {
-                eprintln!("watch: {:?} {:?}", e.kind, e.paths);
+                crate::errln!("watch: {:?} {:?}", e.kind, e.paths);
             }
-            eprintln!("watch: → {changes:?}");
+            crate::errln!("watch: → {changes:?}");
         }
         if changes.is_empty() {
             continue;
@@ -259,7 +260,10 @@ struct Console {
 
 impl Console {
     fn print(&self, d: &Diagnostic) {
-        eprint!("{}", d.render_human(std::io::stderr().is_terminal()));
+        crate::err!(
+            "{}",
+            crate::console::human(d, std::io::stderr().is_terminal())
+        );
     }
 
     /// Prints warnings not printed before (all of them after a first build).
@@ -286,7 +290,7 @@ impl Console {
                 .iter()
                 .map(|(n, d)| format!("{n} {:.1}", d.as_secs_f64() * 1000.0))
                 .collect();
-            eprintln!(
+            crate::errln!(
                 "trace: {:?} way in {:.1} ms; render steps (ms): {}",
                 report.way,
                 report.elapsed.as_secs_f64() * 1000.0,
@@ -353,7 +357,7 @@ impl Console {
         let moved = self.base_path.as_deref().is_some_and(|b| b != base_path);
         if moved || (self.base_path.is_none() && cur.base_path != base_path) {
             // base_url's path changed in site.toml (or could only be read now).
-            eprintln!(
+            crate::errln!(
                 "serving {}{base_path} (the base path of base_url)",
                 self.origin
             );
@@ -406,10 +410,9 @@ impl Console {
         for d in &errors {
             self.print(d);
         }
-        let n = errors.len();
-        eprintln!(
-            "build failed: {n} error{}; {}",
-            if n == 1 { "" } else { "s" },
+        crate::errln!(
+            "build failed: {}; {}",
+            count(errors.len(), "error", "errors"),
             if self.good_once {
                 "serving the last good site with the error shown on every page"
             } else {
@@ -447,16 +450,21 @@ fn summary(r: &Report, generated: Option<&Report>, first: bool, files: usize) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let total = r.elapsed + generated.map(|g| g.elapsed).unwrap_or_default();
     if first {
-        eprintln!(
-            "built {} posts, {files} files in {:.0} ms",
-            r.posts,
+        crate::errln!(
+            "built {}, {} in {:.0} ms",
+            count(r.posts, "post", "posts"),
+            count(files, "file", "files"),
             ms(total)
         );
         return;
     }
     let how = match r.way {
         Way::Static => "static files only".to_string(),
-        _ => format!("{} of {} pages rendered", r.rendered, r.jobs),
+        _ => format!(
+            "{} of {} rendered",
+            r.rendered,
+            count(r.jobs, "page", "pages")
+        ),
     };
     let n = r.changed.len()
         + r.removed.len()
@@ -470,9 +478,9 @@ fn summary(r: &Report, generated: Option<&Report>, first: bool, files: usize) {
         ),
         None => String::new(),
     };
-    eprintln!(
-        "rebuilt in {:.1} ms: {n} file{} changed ({how}){extra}",
+    crate::errln!(
+        "rebuilt in {:.1} ms: {} changed ({how}){extra}",
         ms(r.elapsed),
-        if n == 1 { "" } else { "s" }
+        count(n, "file", "files")
     );
 }

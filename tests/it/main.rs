@@ -5,6 +5,7 @@ mod build_basics;
 mod build_cache;
 mod cases;
 mod check;
+mod cli_console;
 mod config;
 mod feeds;
 mod fuzz_replay;
