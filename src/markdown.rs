@@ -496,7 +496,7 @@ impl<'i> Renderer<'i> {
             None => (url, ""),
         };
         let config = self.input.config;
-        if !image && path.to_ascii_lowercase().ends_with(".md") {
+        if !image && crate::pipeline::load::is_markdown(path) {
             let decoded = percent_decode(path);
             return match self.input.resolver.resolve(self.input.source, &decoded) {
                 Resolved::Page(site_path) => Some(format!("{}{suffix}", config.url(&site_path))),

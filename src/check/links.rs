@@ -595,7 +595,7 @@ impl Suggestions {
             .unwrap_or("");
         let stem = last
             .strip_suffix(".html")
-            .or_else(|| last.strip_suffix(".md"))
+            .or_else(|| crate::pipeline::load::markdown_stem(last))
             .unwrap_or(last);
         if let Some(p) = self.by_slug.get(&crate::slug::slugify(stem))
             && p != missing
@@ -690,7 +690,7 @@ fn expected_value(
             Some(i) => (&url[..i], &url[i..]),
             None => (url, ""),
         };
-        if !image && path.to_ascii_lowercase().ends_with(".md") {
+        if !image && crate::pipeline::load::is_markdown(path) {
             match map.resolve(source, &percent_decode(path)) {
                 Resolved::Page(p) => format!("{}{suffix}", config.url(&p)),
                 Resolved::Unpublished => return None,

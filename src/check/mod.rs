@@ -249,7 +249,7 @@ fn links_to_failed(
     for (source, body) in bodies {
         for l in &body.links {
             let path = l.url.split(['#', '?']).next().unwrap_or("");
-            if !path.to_ascii_lowercase().ends_with(".md") {
+            if !crate::pipeline::load::is_markdown(path) {
                 continue;
             }
             if crate::pipeline::parse::candidates(source, path)

@@ -79,7 +79,7 @@ pub const RULES: &[Rule] = &[
     rule(
         "content-layout",
         W,
-        "a Markdown file outside content/posts, pages and authors",
+        "a Markdown file smelt does not build: outside content/posts, pages and authors, beside a bundle's index, or with another Markdown extension",
     ),
     rule(
         "control-chars",

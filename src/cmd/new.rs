@@ -37,7 +37,7 @@ pub fn run(args: NewArgs) -> u8 {
     }
 }
 
-/// Author ids: the file stems of `content/authors/*.md`, sorted.
+/// Author ids: the file stems of `content/authors/*.md` (or `.markdown`), sorted.
 fn author_ids(root: &Path) -> Vec<String> {
     let mut ids: Vec<String> = std::fs::read_dir(root.join("content/authors"))
         .into_iter()
@@ -45,7 +45,7 @@ fn author_ids(root: &Path) -> Vec<String> {
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let stem = name.strip_suffix(".md")?;
+            let stem = crate::pipeline::load::markdown_stem(&name)?;
             (!crate::pipeline::load::is_ignored_name(&name)).then(|| stem.to_string())
         })
         .collect();
@@ -125,6 +125,16 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<PathBuf, Strin
             "{} already exists (a post folder with this slug)",
             folder.display()
         ));
+    }
+    // `<slug>.markdown` is the same post as `<slug>.md`.
+    for ext in crate::pipeline::load::MARKDOWN_EXTENSIONS {
+        let other = posts.join(format!("{slug}.{ext}"));
+        if ext != "md" && other.exists() {
+            return Err(format!(
+                "{} already exists; pick another title or edit that post",
+                other.display()
+            ));
+        }
     }
     let today = jiff::Zoned::now()
         .with_time_zone(config.time_zone())

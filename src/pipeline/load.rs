@@ -1,5 +1,10 @@
 //! Load stage: site root → [`Loaded`] (content files as normalised text, static files to copy).
 //!
+//! Markdown sources are `.md` and `.markdown` files (any letter case; see [`is_markdown`]).
+//! Under `content/posts`, `pages` and `authors` no Markdown-looking file is ever copied raw to
+//! the output: one with another Markdown extension (`.mkd`, `.mdown`…) or one beside a
+//! bundle's `index.md` gets a `content-layout` warning and is left out.
+//!
 //! Walks `content/` and `static/` in sorted order (so every later stage sees the same input
 //! order on every machine), skips editor temp/lock/backup files, and normalises text: UTF-8
 //! required (a non-UTF-8 file is an error naming it and the first bad byte's line), BOM
@@ -32,11 +37,53 @@ pub struct Loaded {
     pub diags: Diagnostics,
 }
 
+/// Extensions of Markdown sources, lower case (compared without case).
+pub const MARKDOWN_EXTENSIONS: [&str; 2] = ["md", "markdown"];
+
+/// Extensions of other Markdown dialects and spellings smelt does not build (lower case):
+/// such a file under `content/posts`, `pages` or `authors` is reported, never published raw.
+const MARKDOWN_LOOKALIKES: [&str; 10] = [
+    "mdown", "mdwn", "mkd", "mkdn", "mkdown", "markdn", "mdtxt", "mdtext", "mdx", "rmd",
+];
+
+/// `true` for a Markdown source path or file name: extension `.md` or `.markdown`, any
+/// case (`a.md`, `posts/b.Markdown`). `/`- or `\`-separated, with no `#fragment`.
+pub fn is_markdown(path: &str) -> bool {
+    markdown_stem(path).is_some()
+}
+
+/// The path without its Markdown extension (`posts/b.markdown` → `posts/b`), or `None` when
+/// it is not a Markdown source (see [`is_markdown`]).
+pub fn markdown_stem(path: &str) -> Option<&str> {
+    let (stem, ext) = path.rsplit_once('.')?;
+    let named = !stem.is_empty() && !stem.ends_with(['/', '\\']);
+    (named
+        && MARKDOWN_EXTENSIONS
+            .iter()
+            .any(|m| ext.eq_ignore_ascii_case(m)))
+    .then_some(stem)
+}
+
+/// `true` when `path`'s extension is one of [`MARKDOWN_EXTENSIONS`].
+fn has_markdown_extension(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        MARKDOWN_EXTENSIONS
+            .iter()
+            .any(|m| e.eq_ignore_ascii_case(m))
+    })
+}
+
+/// `true` for `index.md` / `index.markdown` (the page of a bundle folder).
+fn is_index_file(path: &Path) -> bool {
+    path.file_stem().is_some_and(|s| s == "index") && has_markdown_extension(path)
+}
+
 /// `true` for names editors and tools write next to real files and that must never be read
 /// or published: hidden files (`.#lock`, `.swp`), Emacs autosaves (`#x#`), backups (`x~`,
 /// `.bak`, `.orig`), JetBrains safe-write files (`___jb_tmp___`), vim's `4913` probe, and
 /// generic temp files (`.tmp`, `.temp`, `.crswap`, `.part`), and copies of posts such as
-/// `post.md.orig` or `post.md0HlVyu.bck` (anything with `.md` that does not end in `.md`).
+/// `post.md.orig` or `post.md0HlVyu.bck` (anything with `.md` that does not end in `.md`, and
+/// the same for `.markdown`).
 pub fn is_ignored_name(name: &str) -> bool {
     name.starts_with('.')
         || name.starts_with('#')
@@ -59,6 +106,7 @@ pub fn is_ignored_name(name: &str) -> bool {
         .iter()
         .any(|ext| name.ends_with(ext))
         || (name.contains(".md") && !name.ends_with(".md"))
+        || (name.contains(".markdown") && !name.ends_with(".markdown"))
 }
 
 /// `true` when any component of the site-relative `rel` path is ignored.
@@ -84,7 +132,7 @@ pub fn load(root: &Path, theme: &Theme) -> Loaded {
         let posts_root = content_root.join("posts");
         let bundles: Vec<PathBuf> = entries
             .iter()
-            .filter(|p| p.file_name().is_some_and(|n| n == "index.md"))
+            .filter(|p| is_index_file(p))
             .filter_map(|p| p.parent().map(Path::to_path_buf))
             .filter(|d| d.starts_with(&posts_root) && *d != posts_root)
             .collect();
@@ -96,17 +144,44 @@ pub fn load(root: &Path, theme: &Theme) -> Loaded {
                 .next()
                 .and_then(|c| c.as_os_str().to_str())
                 .unwrap_or("");
-            let is_md = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+            let is_md = has_markdown_extension(&path);
             let bundle = bundles
                 .iter()
                 .filter(|b| path.starts_with(b))
                 .max_by_key(|b| b.as_os_str().len());
-            let is_bundle_index = bundle.is_some_and(|b| path == b.join("index.md"));
+            let is_bundle_index =
+                bundle.is_some_and(|b| path.parent() == Some(b.as_path())) && is_index_file(&path);
+            let in_sections = matches!(section, "posts" | "pages" | "authors");
+            let lookalike = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                MARKDOWN_LOOKALIKES
+                    .iter()
+                    .any(|m| e.eq_ignore_ascii_case(m))
+            });
+            if in_sections && lookalike {
+                diags.push(
+                    Diagnostic::warning(
+                        "content-layout",
+                        "not a Markdown extension smelt reads (.md, .markdown): the file is neither built nor published",
+                    )
+                    .at_path(&rel)
+                    .with_help("rename it to .md to make it a post or page"),
+                );
+                continue;
+            }
             if let Some(b) = bundle
                 && !is_bundle_index
             {
+                if is_md {
+                    diags.push(
+                        Diagnostic::warning(
+                            "content-layout",
+                            "Markdown file inside a post bundle (beside its index page) is neither built nor published",
+                        )
+                        .at_path(&rel)
+                        .with_help("move it out of the bundle folder to make it a post of its own, or rename it if it is meant as a download"),
+                    );
+                    continue;
+                }
                 bundle_assets
                     .entry(b.clone())
                     .or_default()
@@ -159,8 +234,8 @@ pub fn load(root: &Path, theme: &Theme) -> Loaded {
     }
     for (path, _, _, assets) in &mut md_paths {
         if let Some(dir) = path.parent()
+            && is_index_file(path)
             && let Some(list) = bundle_assets.remove(dir)
-            && path.file_name().is_some_and(|n| n == "index.md")
         {
             *assets = list;
         }

@@ -12,6 +12,7 @@ mod fuzz_replay;
 mod images;
 mod init_new;
 mod limits;
+mod markdown_sources;
 mod output_collisions;
 mod output_manifest;
 mod search;
