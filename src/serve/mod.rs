@@ -35,7 +35,7 @@ use crate::serve::server::{App, Phase, Reload, Snapshot};
 pub use incremental::OutData;
 
 /// How long the build loop waits for more events after a batch before building.
-pub const QUIET: Duration = Duration::from_millis(6);
+pub const QUIET: Duration = Duration::from_millis(5);
 
 /// Options of `smelt serve`.
 #[derive(Debug, Clone)]

@@ -27,7 +27,7 @@ use crate::serve::incremental::Changes;
 pub const SOURCE_DIRS: [&str; 4] = ["content", "templates", "themes", "static"];
 
 /// How long a path must be quiet before its events are delivered.
-pub const DEBOUNCE: Duration = Duration::from_millis(10);
+pub const DEBOUNCE: Duration = Duration::from_millis(5);
 /// How often the debouncer looks for quiet paths.
 pub const TICK: Duration = Duration::from_millis(2);
 /// Polling interval with `--poll`.
