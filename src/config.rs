@@ -85,6 +85,11 @@ pub struct Config {
     /// Derived: the parsed time zone. Not read from the file.
     #[serde(skip)]
     pub tz: Option<jiff::tz::TimeZone>,
+    /// Derived: 1-based (line, column) in site.toml of each value written there, by key path
+    /// (`permalinks.tags`), for locating problems a setting causes later. Not read from the
+    /// file's keys.
+    #[serde(skip)]
+    pub positions: BTreeMap<String, (usize, usize)>,
 }
 
 /// One header navigation entry.
@@ -345,6 +350,7 @@ impl Default for Config {
             extra: toml::Table::new(),
             base_path: "/".into(),
             tz: None,
+            positions: BTreeMap::new(),
         }
     }
 }
@@ -407,6 +413,7 @@ impl Config {
                 return Err(diags);
             }
         };
+        config.positions = doc.positions();
         let err = |path: &[&str], msg: String, help: &str| doc.error_at(path, msg, help);
 
         match normalize_base_url(&config.base_url) {

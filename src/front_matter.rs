@@ -181,6 +181,9 @@ pub struct FrontMatter {
     /// 1-based (line, column) of each top-level key, for later diagnostics (e.g. an unknown
     /// author id found by the index stage).
     pub key_pos: BTreeMap<String, (usize, usize)>,
+    /// 1-based (line, column) of each entry of `aliases`, parallel to it: the entry's own
+    /// place in a list, else the `aliases` value.
+    pub alias_pos: Vec<(usize, usize)>,
 }
 
 /// (De)serialises a JSON value as its text, for the build cache's binary format.
@@ -702,6 +705,12 @@ impl Parser<'_> {
                 self.fm.aliases = match &v {
                     Value::String(s) => vec![s.trim().to_string()],
                     _ => self.string_list(key, &v, "aliases: [/old/url/]"),
+                };
+                let at = self.pos(key);
+                self.fm.alias_pos = if self.items.len() == self.fm.aliases.len() {
+                    self.items.clone()
+                } else {
+                    vec![at; self.fm.aliases.len()]
                 };
             }
             "image" => {

@@ -207,6 +207,8 @@ pub struct Post {
     pub assets: Vec<BundleAsset>,
     /// 1-based (line, value column) of each front matter key.
     pub key_pos: BTreeMap<String, (usize, usize)>,
+    /// 1-based (line, column) of each entry of `aliases`, parallel to it.
+    pub alias_pos: Vec<(usize, usize)>,
 }
 
 impl Post {
@@ -254,6 +256,8 @@ pub struct Page {
     pub body: Body,
     /// 1-based (line, value column) of each front matter key.
     pub key_pos: BTreeMap<String, (usize, usize)>,
+    /// 1-based (line, column) of each entry of `aliases`, parallel to it.
+    pub alias_pos: Vec<(usize, usize)>,
 }
 
 /// An author: from `content/authors/<id>.md`, or gathered from inline `{name, bio}` entries.
@@ -335,4 +339,7 @@ pub struct Site {
     pub related: Vec<Vec<usize>>,
     /// Static files to copy.
     pub static_files: Vec<StaticFile>,
+    /// Site paths (lower-cased) that two sources claim; the index stage reported each
+    /// (`duplicate-permalink`), so later stages do not report them again.
+    pub contested: std::collections::HashSet<String>,
 }

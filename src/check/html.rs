@@ -4,7 +4,13 @@
 //! Input: an indexed [`Site`] and its templates. Output: [`Rendered`]: the set of output paths
 //! and one [`HtmlPage`] per rendered HTML page, in job order, plus render errors as
 //! diagnostics. A job that fails does not stop the others. Two jobs making one output path
-//! is the error `build` stops with (rule `output`, both producers named).
+//! is the error `build` stops with (rule `output`, both producers named), unless the index
+//! stage already reported the URL (`duplicate-permalink`).
+//!
+//! A page whose content cannot be known — its path is made twice, or its job failed (the
+//! paths it would make still count as built) — is listed in [`Rendered::unknown`], so the
+//! link check judges no `#fragment` against it: those would be consequences of the error
+//! already reported, not problems of their own.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -80,6 +86,8 @@ pub struct Rendered {
     pub by_output: HashMap<String, usize>,
     /// Render errors (template errors name the template, line and page).
     pub diags: Vec<Diagnostic>,
+    /// Output paths whose content is unknown: made by two jobs, or by a job that failed.
+    pub unknown: HashSet<String>,
 }
 
 /// The site path an output path is served at: `index.html` → `/`, `a/index.html` → `/a/`,
@@ -126,8 +134,15 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
         .map(|job| {
             let files = match renderer.render(job) {
                 Ok(f) => f,
-                Err(d) => return JobResult::Failed(Box::new(d)),
+                Err(d) => return JobResult::Failed(Box::new(d), renderer.planned_outputs(job)),
             };
+            debug_assert!(
+                renderer
+                    .planned_outputs(job)
+                    .iter()
+                    .all(|p| files.iter().any(|f| &f.path == p)),
+                "planned outputs of {job:?} differ from its files"
+            );
             let owner = owner_of(job);
             let mut paths = Vec::with_capacity(files.len());
             let mut pages = Vec::new();
@@ -152,6 +167,10 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
             JobResult::Done { paths, pages } => {
                 for p in &paths {
                     if let Some(&first) = made_by.get(p) {
+                        out.unknown.insert(p.clone());
+                        if site.contested.contains(&site_path_of(p).to_lowercase()) {
+                            continue;
+                        }
                         // Within one job the page comes before the files copied beside it.
                         let before = if first == j {
                             renderer.origin(&jobs[j], root)
@@ -173,7 +192,11 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
                     out.pages.push(p);
                 }
             }
-            JobResult::Failed(d) => out.diags.push(*d),
+            JobResult::Failed(d, planned) => {
+                out.diags.push(*d);
+                out.unknown.extend(planned.iter().cloned());
+                out.outputs.extend(planned);
+            }
         }
     }
     out
@@ -185,7 +208,8 @@ enum JobResult {
         paths: Vec<String>,
         pages: Vec<HtmlPage>,
     },
-    Failed(Box<Diagnostic>),
+    /// The error, and the paths the job would have made.
+    Failed(Box<Diagnostic>, Vec<String>),
 }
 
 /// Reads one HTML page: ids and references.

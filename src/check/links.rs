@@ -380,7 +380,10 @@ pub fn check(inputs: &Inputs<'_>) -> Findings {
                             image: r.kind == RefKind::Image,
                         }),
                         Some(out_path) => {
+                            // A page made twice or not at all (its error is reported) has
+                            // no ids to judge a fragment by.
                             if let Some(f) = fragment
+                                && !rendered.unknown.contains(out_path)
                                 && let Some(&ti) = rendered.by_output.get(out_path)
                                 && !fragment_exists(&rendered.pages[ti], &f)
                             {

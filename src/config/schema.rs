@@ -211,6 +211,14 @@ impl Document {
         doc
     }
 
+    /// 1-based (line, column) of every value, by key path (`markdown.highlight`).
+    pub fn positions(&self) -> std::collections::BTreeMap<String, (usize, usize)> {
+        self.spans
+            .iter()
+            .map(|(k, s)| (k.clone(), line_col(&self.text, s.start)))
+            .collect()
+    }
+
     /// 1-based (line, column) of the value at key path `path` (`["markdown", "highlight"]`).
     pub fn value_at(&self, path: &[&str]) -> Option<(usize, usize)> {
         let key = path.join(".");

@@ -42,7 +42,7 @@ pub fn index(
 
     let authors = resolve_authors(&config, &mut posts, file_authors, &mut diags);
     let tags = collect_tags(&config, &mut posts, &mut diags);
-    check_paths(&config, &posts, &pages, &tags, &authors, &mut diags);
+    let contested = check_paths(&config, &posts, &pages, &tags, &authors, &mut diags);
     resolve_images(&config, &mut posts, &mut pages, &static_files, &mut diags);
 
     let mut author_posts = vec![Vec::new(); authors.len()];
@@ -63,6 +63,7 @@ pub fn index(
         recent,
         related,
         static_files,
+        contested,
     };
     (site, diags)
 }
@@ -231,7 +232,8 @@ fn collect_tags(config: &Config, posts: &mut [Post], diags: &mut Diagnostics) ->
     tags
 }
 
-/// Fails on any two things that would be written to the same URL, naming both.
+/// Fails on any two things that would be written to the same URL, naming both. Returns the
+/// contested site paths, lower-cased.
 fn check_paths(
     config: &Config,
     posts: &[Post],
@@ -239,8 +241,9 @@ fn check_paths(
     tags: &[Term],
     authors: &[Author],
     diags: &mut Diagnostics,
-) {
+) -> HashSet<String> {
     let mut owners: HashMap<String, String> = HashMap::new();
+    let mut contested = HashSet::new();
     let mut claim = |path: String,
                      who: String,
                      at: Option<(&str, usize, usize)>,
@@ -256,17 +259,33 @@ fn check_paths(
                 d = d.at_path(src).at(l, c);
             }
             diags.push(d);
+            contested.insert(key);
         } else {
             owners.insert(key, who);
         }
     };
-    for reserved in ["/", "/tags/", "/authors/", "/404.html"] {
-        claim(
-            reserved.to_string(),
-            format!("the generated page {reserved}"),
-            None,
-            diags,
-        );
+    // The listing indexes move with their permalink patterns: a clash is located there.
+    let setting = |key: &str| {
+        config
+            .positions
+            .get(key)
+            .map(|&(l, c)| (crate::config::CONFIG_FILE, l, c))
+    };
+    for (path, who, at) in [
+        ("/".to_string(), "the home page", None),
+        (
+            index_path(&config.permalinks.tags),
+            "the tag index",
+            setting("permalinks.tags"),
+        ),
+        (
+            index_path(&config.permalinks.authors),
+            "the author index",
+            setting("permalinks.authors"),
+        ),
+        ("/404.html".to_string(), "the 404 page", None),
+    ] {
+        claim(path, who.to_string(), at, diags);
     }
     for p in posts {
         let (l, c) = p.key_at("slug");
@@ -307,29 +326,18 @@ fn check_paths(
     }
     // Aliases: safe site paths that do not shadow real pages.
     let mut alias_claims: Vec<(String, String, &str, usize, usize)> = Vec::new();
-    for (source, aliases, pos, text) in posts
+    for (source, aliases, alias_pos, text) in posts
         .iter()
-        .map(|p| (&p.source, &p.aliases, p.key_at("aliases"), &p.text))
-        .chain(pages.iter().map(|p| {
-            (
-                &p.source,
-                &p.aliases,
-                p.key_pos.get("aliases").copied().unwrap_or((1, 1)),
-                &p.text,
-            )
-        }))
+        .map(|p| (&p.source, &p.aliases, &p.alias_pos, &p.text))
+        .chain(
+            pages
+                .iter()
+                .map(|p| (&p.source, &p.aliases, &p.alias_pos, &p.text)),
+        )
     {
-        // Each alias at its own list item where the layout tells them apart.
-        let items = if aliases.is_empty() {
-            Vec::new()
-        } else {
-            crate::front_matter::item_positions(text, "aliases")
-        };
         for (i, alias) in aliases.iter().enumerate() {
-            let pos = match items.get(i) {
-                Some(&at) if items.len() == aliases.len() => at,
-                _ => pos,
-            };
+            // Each alias at its own list entry.
+            let pos = alias_pos.get(i).copied().unwrap_or((1, 1));
             match normalize_alias(alias) {
                 Ok(path) => alias_claims.push((
                     path,
@@ -353,6 +361,13 @@ fn check_paths(
     for (path, who, src, l, c) in alias_claims {
         claim(path, who, Some((src, l, c)), diags);
     }
+    contested
+}
+
+/// The site path of the index page of a listing pattern: the part before `{slug}`
+/// (`/tags/{slug}/` → `/tags/`, `/{slug}/` → `/`).
+pub fn index_path(pattern: &str) -> String {
+    pattern.split("{slug}").next().unwrap_or("/").to_string()
 }
 
 /// Turns an alias into a safe site path: leading `/`, no `.`/`..`/empty segments, no

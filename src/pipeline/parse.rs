@@ -420,6 +420,7 @@ fn make_post(file: &SourceFile, h: Head, mut body: Body) -> Post {
         body,
         assets: file.assets.clone(),
         key_pos: fm.key_pos,
+        alias_pos: fm.alias_pos,
     }
 }
 
@@ -442,6 +443,7 @@ fn make_page(file: &SourceFile, h: Head, mut body: Body) -> Page {
         extra: fm.extra,
         body,
         key_pos: fm.key_pos,
+        alias_pos: fm.alias_pos,
     }
 }
 

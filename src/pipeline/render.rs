@@ -182,10 +182,11 @@ pub struct Renderer<'a> {
     links: HashMap<String, PageLinks>,
     /// Site path of each post and page with aliases → its source and the position of its
     /// `aliases:` key, built on the first [`Renderer::origin`] of an alias.
-    alias_owners: OnceLock<HashMap<String, AliasOwner>>,
+    alias_owners: OnceLock<HashMap<(String, String), AliasOwner>>,
 }
 
-/// The source of a page with aliases and the 1-based (line, column) of its `aliases:` key.
+/// The source of a page with aliases and the 1-based (line, column) of one `aliases:` entry,
+/// by (site path of the page, alias site path).
 type AliasOwner = (String, (usize, usize));
 
 /// The links to every page of one listing: `{number, url, current, gap}` values with
@@ -314,6 +315,38 @@ impl<'a> Renderer<'a> {
         Ok(html(&out))
     }
 
+    /// The output paths `job` makes, known without rendering it: every path of a page,
+    /// listing, alias or static job, and of the stylesheet and `_redirects` generators. Empty
+    /// for the feed, sitemap and search generators, whose files depend on what they render.
+    pub fn planned_outputs(&self, job: &Job) -> Vec<String> {
+        let site = self.site;
+        let c = &site.config;
+        match job {
+            Job::Post(i) => {
+                let p = &site.posts[*i];
+                std::iter::once(output_path(&p.path))
+                    .chain(post_assets(p).map(|f| f.path))
+                    .collect()
+            }
+            Job::Page(i) => vec![output_path(&site.pages[*i].path)],
+            Job::Home(n) => vec![output_path(&page_path("/", *n))],
+            Job::Tags => vec![output_path(&crate::pipeline::index::index_path(
+                &c.permalinks.tags,
+            ))],
+            Job::Tag(t, n) => vec![output_path(&page_path(&site.tags[*t].path, *n))],
+            Job::Authors => vec![output_path(&crate::pipeline::index::index_path(
+                &c.permalinks.authors,
+            ))],
+            Job::Author(a, n) => vec![output_path(&page_path(&site.authors[*a].path, *n))],
+            Job::NotFound => vec![output_path("/404.html")],
+            Job::Alias { from, .. } => vec![output_path(from)],
+            Job::Static(i) => vec![site.static_files[*i].to.clone()],
+            Job::Generated(Generator::HighlightCss) => vec!["syntax.css".into()],
+            Job::Generated(Generator::Redirects) => vec!["_redirects".into()],
+            Job::Generated(_) => Vec::new(),
+        }
+    }
+
     /// Every job of the build, in a deterministic order.
     pub fn jobs(&self) -> Vec<Job> {
         let site = self.site;
@@ -420,22 +453,25 @@ impl<'a> Renderer<'a> {
                     let posts = site
                         .posts
                         .iter()
-                        .filter(|p| !p.aliases.is_empty())
-                        .map(|p| (&p.path, &p.source, p.key_at("aliases")));
+                        .map(|p| (&p.path, &p.source, &p.aliases, &p.alias_pos));
                     let pages = site
                         .pages
                         .iter()
-                        .filter(|p| !p.aliases.is_empty())
-                        .map(|p| {
-                            let at = p.key_pos.get("aliases").copied().unwrap_or((1, 1));
-                            (&p.path, &p.source, at)
-                        });
-                    posts
-                        .chain(pages)
-                        .map(|(path, source, at)| (path.clone(), (source.clone(), at)))
-                        .collect()
+                        .map(|p| (&p.path, &p.source, &p.aliases, &p.alias_pos));
+                    let mut owners = HashMap::new();
+                    for (path, source, aliases, at) in posts.chain(pages) {
+                        for (i, alias) in aliases.iter().enumerate() {
+                            if let Ok(from) = crate::pipeline::index::normalize_alias(alias) {
+                                let at = at.get(i).copied().unwrap_or((1, 1));
+                                owners
+                                    .entry((path.clone(), from))
+                                    .or_insert((source.clone(), at));
+                            }
+                        }
+                    }
+                    owners
                 });
-                match owners.get(to) {
+                match owners.get(&(to.clone(), from.clone())) {
                     Some((source, at)) => Origin {
                         what: format!("the alias {from} of {source}"),
                         source: Some(source.clone()),
@@ -717,13 +753,7 @@ impl<'a> Renderer<'a> {
                 self.page_file(&path, "index.html", &ctx, &path)
             }
             Job::Tags => {
-                let path = c
-                    .permalinks
-                    .tags
-                    .split("{slug}")
-                    .next()
-                    .unwrap_or("/tags/")
-                    .to_string();
+                let path = crate::pipeline::index::index_path(&c.permalinks.tags);
                 let meta = seo::for_listing(site, PageKind::Tags, "Tags", "", &path);
                 let mut ctx = self.base_context("tags", &path, &meta, &self.sidebar);
                 let mut by_count: Vec<usize> = (0..site.tags.len()).collect();
@@ -775,13 +805,7 @@ impl<'a> Renderer<'a> {
                 self.page_file(&path, "tag.html", &ctx, &path)
             }
             Job::Authors => {
-                let path = c
-                    .permalinks
-                    .authors
-                    .split("{slug}")
-                    .next()
-                    .unwrap_or("/authors/")
-                    .to_string();
+                let path = crate::pipeline::index::index_path(&c.permalinks.authors);
                 let meta = seo::for_listing(site, PageKind::Author, "Authors", "", &path);
                 let mut ctx = self.base_context("authors", &path, &meta, &self.sidebar);
                 let authors = site

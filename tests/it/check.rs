@@ -632,8 +632,13 @@ fn assert_check_has_build_errors(site: &Path) -> Vec<String> {
     let from_build = build_errors(site);
     assert!(!from_build.is_empty(), "build printed no located error");
     for e in from_build {
+        // `check --format short` places a problem with a whole file at 1:1.
+        let whole_file = e
+            .split_once(": ")
+            .filter(|(place, _)| !place.contains(':'))
+            .map(|(place, msg)| format!("{place}:1:1: {msg}"));
         assert!(
-            from_check.contains(&e),
+            from_check.contains(&e) || whole_file.is_some_and(|w| from_check.contains(&w)),
             "check misses the build error\n  {e}\ncheck reported:\n  {}",
             from_check.join("\n  ")
         );
@@ -724,5 +729,116 @@ fn a_link_to_a_missing_md_file_is_one_error_in_check_and_a_warning_in_build() {
         ),
         "{}",
         b.stderr()
+    );
+}
+
+#[test]
+fn check_finds_every_output_collision_build_finds_each_at_its_source() {
+    let site = site_copy("check-clean");
+    let post = site.path().join("content/posts/freight.md");
+    let text = std::fs::read_to_string(&post).unwrap().replace(
+        "tags: [Shipping]\n",
+        "tags: [Shipping]\naliases: [/robots.txt, /favicon.svg, /atom.xml, /sitemap.xml, /style.css, /search/meta.json]\n",
+    );
+    std::fs::write(&post, text).unwrap();
+    put(site.path(), "static/atom.xml", "<feed/>\n");
+    put(site.path(), "content/robots.txt", "User-agent: *\n");
+    let errors = assert_check_has_build_errors(site.path());
+    let alias = |col: usize, path: &str, other: &str, out: &str| {
+        format!(
+            "content/posts/freight.md:6:{col}: the alias {path} of content/posts/freight.md and {other} both write {out}"
+        )
+    };
+    let want = vec![
+        alias(
+            11,
+            "/robots.txt",
+            "the sitemap and robots.txt",
+            "robots.txt",
+        ),
+        alias(
+            24,
+            "/favicon.svg",
+            "the built-in theme's static/favicon.svg",
+            "favicon.svg",
+        ),
+        alias(38, "/atom.xml", "the feeds", "atom.xml"),
+        alias(
+            49,
+            "/sitemap.xml",
+            "the sitemap and robots.txt",
+            "sitemap.xml",
+        ),
+        alias(
+            63,
+            "/style.css",
+            "the built-in theme's static/style.css",
+            "style.css",
+        ),
+        alias(75, "/search/meta.json", "the search index", "search/meta.json"),
+        "content/robots.txt:1:1: content/robots.txt and the alias /robots.txt of content/posts/freight.md both write robots.txt".to_string(),
+        "static/atom.xml:1:1: static/atom.xml and the alias /atom.xml of content/posts/freight.md both write atom.xml".to_string(),
+    ];
+    assert_eq!(errors, want);
+
+    // Tag pages at the site root: the tag index is the home page. Located at the setting.
+    let site = site_copy("check-clean");
+    let toml = site.path().join("site.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        format!("{text}[permalinks]\ntags = \"/{{slug}}/\"\n"),
+    )
+    .unwrap();
+    let errors = assert_check_has_build_errors(site.path());
+    assert!(
+        errors.contains(
+            &"site.toml:5:8: the tag index and the home page both want the URL /".to_string()
+        ),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn a_contested_url_or_a_failed_page_reports_its_error_and_no_consequences() {
+    let second = |extra: &str| {
+        format!(
+            "---\ntitle: \"Second\"\ndate: 2026-01-09\nauthor: ana\ncitation: \"Port report\"\nhighlights:\n  - One.\n  - Two.\n{extra}\n---\nSee the [outlook](ports.md#outlook).\n"
+        )
+    };
+    for (extra, want) in [
+        (
+            "slug: ports",
+            "content/posts/second.md:9:7: content/posts/second.md and content/posts/ports.md both want the URL /posts/ports/",
+        ),
+        (
+            "aliases: [/posts/ports/]",
+            "content/posts/second.md:9:11: the alias \"/posts/ports/\" of content/posts/second.md and content/posts/ports.md both want the URL /posts/ports/",
+        ),
+        (
+            "aliases:\n  - /tags/",
+            "content/posts/second.md:10:5: the alias \"/tags/\" of content/posts/second.md and the tag index both want the URL /tags/",
+        ),
+    ] {
+        let site = site_copy("check-clean");
+        put(site.path(), "content/posts/second.md", &second(extra));
+        let errors = assert_check_has_build_errors(site.path());
+        assert_eq!(errors, vec![want.to_string()], "{extra}");
+    }
+
+    // A template that fails on every tag page: its error, and no broken links to those pages.
+    let site = site_copy("check-clean");
+    put(
+        site.path(),
+        "templates/tag.html",
+        "{% extends \"base.html\" %}{% block content %}{{ nosuch.thing }}{% endblock %}\n",
+    );
+    let errors = assert_check_has_build_errors(site.path());
+    assert!(!errors.is_empty());
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.starts_with("templates/tag.html:1:48: Variable `nosuch` is not defined")),
+        "{errors:#?}"
     );
 }

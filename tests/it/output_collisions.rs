@@ -148,7 +148,7 @@ fn an_alias_over_a_feed_and_over_a_page() {
 }
 
 /// The error is located at the file to change: the copied file, or the alias in front
-/// matter (line and column of `aliases:`).
+/// matter (line and column of the entry in `aliases:`).
 #[test]
 fn the_error_points_at_the_file_to_change() {
     let site = site_copy("basic");
@@ -160,7 +160,7 @@ fn the_error_points_at_the_file_to_change() {
     .unwrap();
     let check = run(root, &["check", "--format", "short"]);
     let report = String::from_utf8_lossy(&check.stdout);
-    let expected = "content/posts/second.md:4:10: error: the alias /feed.json of content/posts/second.md and the feeds both write feed.json [output]";
+    let expected = "content/posts/second.md:4:11: error: the alias /feed.json of content/posts/second.md and the feeds both write feed.json [output]";
     assert!(report.lines().any(|l| l == expected), "{report}");
     std::fs::remove_file(root.join("content/posts/second.md")).unwrap();
     std::fs::create_dir_all(root.join("static")).unwrap();
