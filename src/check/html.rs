@@ -5,7 +5,8 @@
 //! and one [`HtmlPage`] per rendered HTML page, in job order, plus render errors as
 //! diagnostics. A job that fails does not stop the others. Two jobs making one output path
 //! is the error `build` stops with (rule `output`, both producers named), unless the index
-//! stage already reported the URL (`duplicate-permalink`).
+//! stage already reported the URL (`duplicate-permalink`); so is an output path the write
+//! stage refuses (a `\` in a file name).
 //!
 //! A page whose content cannot be known — its path is made twice, or its job failed (the
 //! paths it would make still count as built) — is listed in [`Rendered::unknown`], so the
@@ -166,6 +167,19 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
         match r {
             JobResult::Done { paths, pages } => {
                 for p in &paths {
+                    if !is_safe_output(p) {
+                        // `build` refuses to write it (the write stage's rule).
+                        let origin = renderer.origin_of_output(&jobs[j], p, root);
+                        let mut d = Diagnostic::error(
+                            "output",
+                            format!("refusing to write unsafe output path {p:?}"),
+                        )
+                        .with_help("rename the file: output paths are `/`-separated, without `\\`, empty, `.` or `..` parts");
+                        if let Some(src) = &origin.source {
+                            d = d.at_path(src);
+                        }
+                        out.diags.push(d);
+                    }
                     if let Some(&first) = made_by.get(p) {
                         out.unknown.insert(p.clone());
                         if site.contested.contains(&site_path_of(p).to_lowercase()) {
@@ -200,6 +214,16 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
         }
     }
     out
+}
+
+/// `true` for an output path `build` writes: relative, `/`-separated, with no empty, `.` or
+/// `..` segment, no backslash or NUL (the rule of the write stage, which refuses others).
+fn is_safe_output(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with('/')
+        && !p.contains('\\')
+        && !p.contains('\0')
+        && p.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
 /// What one render job gave: its output paths and read pages, or its error.

@@ -28,6 +28,7 @@ pub fn index(
         mut posts,
         mut pages,
         authors: file_authors,
+        failed_authors,
         ..
     } = parsed;
 
@@ -40,7 +41,13 @@ pub fn index(
     });
     pages.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.source.cmp(&b.source)));
 
-    let authors = resolve_authors(&config, &mut posts, file_authors, &mut diags);
+    let authors = resolve_authors(
+        &config,
+        &mut posts,
+        file_authors,
+        &failed_authors,
+        &mut diags,
+    );
     let tags = collect_tags(&config, &mut posts, &mut diags);
     let contested = check_paths(&config, &posts, &pages, &tags, &authors, &mut diags);
     resolve_images(&config, &mut posts, &mut pages, &static_files, &mut diags);
@@ -70,10 +77,12 @@ pub fn index(
 
 /// Links posts to authors. File authors come first (by id); inline authors are merged by the
 /// slug of their name, and an inline author whose slug equals a file author's id is that author.
+/// An id whose file failed to parse (`failed`) is left out without a second error.
 fn resolve_authors(
     config: &Config,
     posts: &mut [Post],
     file_authors: Vec<Author>,
+    failed: &HashSet<String>,
     diags: &mut Diagnostics,
 ) -> Vec<Author> {
     let mut authors: Vec<Author> = file_authors;
@@ -96,6 +105,8 @@ fn resolve_authors(
             let idx = match r {
                 AuthorRef::Id(id) => match by_id.get(id).or_else(|| by_slug.get(id)) {
                     Some(&i) => i,
+                    // The author's file is there but did not parse: reported on its own.
+                    None if failed.contains(id) => continue,
                     None => {
                         let (line, col) = post.key_at("author");
                         let help = match crate::suggest::nearest(

@@ -50,6 +50,9 @@ pub struct Parsed {
     pub unpublished: Vec<Unpublished>,
     /// Problems found.
     pub diags: Diagnostics,
+    /// Ids (file stems) of the author files that failed to parse: their own errors say what
+    /// is wrong, so a post naming one is not also reported as naming an unknown author.
+    pub failed_authors: std::collections::HashSet<String>,
 }
 
 /// A post or page that parsed but is not published in this build.
@@ -288,6 +291,22 @@ pub fn collect(first_diags: Diagnostics, docs: Vec<(Doc, Vec<Diagnostic>)>) -> P
     let mut all = first_diags;
     all.extend(parsed.diags.into_vec());
     parsed.diags = all;
+    parsed.failed_authors = parsed
+        .diags
+        .items()
+        .iter()
+        .filter(|d| d.is_error())
+        .filter_map(|d| d.path.as_deref()?.strip_prefix("content/authors/"))
+        .filter(|rest| !rest.contains('/'))
+        .filter_map(|file| {
+            Some(
+                std::path::Path::new(file)
+                    .file_stem()?
+                    .to_string_lossy()
+                    .into_owned(),
+            )
+        })
+        .collect();
     parsed
 }
 
