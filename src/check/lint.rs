@@ -284,7 +284,18 @@ fn author_bios(site: &Site, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let p = &site.posts[pi];
-                let (l, c) = p.key_at("author");
+                // At the author's own entry when `author:` is a list.
+                let items = crate::front_matter::item_positions(&p.text, "author");
+                let entry = p.author_refs.iter().position(|r| {
+                    matches!(r, crate::model::AuthorRef::Inline(x)
+                        if crate::slug::slugify_or(&x.name, "author") == author.id)
+                });
+                let (l, c) = match entry.and_then(|i| items.get(i)) {
+                    Some(&at) if p.author_refs.len() > 1 && items.len() == p.author_refs.len() => {
+                        at
+                    }
+                    _ => p.key_at("author"),
+                };
                 out.push(
                     d.at_path(&p.source)
                         .at(l, c)

@@ -867,3 +867,20 @@ fn an_output_path_build_refuses_fails_check_at_its_source() {
         ]
     );
 }
+
+#[test]
+fn inline_authors_without_bios_are_each_reported_at_their_entry() {
+    let site = site_copy("check-clean");
+    put(
+        site.path(),
+        "content/posts/second.md",
+        "---\ntitle: \"Second\"\ndate: 2026-01-09\nauthor: [{name: \"Matt Cowley\"}, {name: \"Claudio Wunder\"}]\ncitation: \"Port report\"\nhighlights:\n  - One.\n  - Two.\n---\nBody.\n",
+    );
+    let (code, out, err) = check(site.path(), &["--format", "short"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out,
+        "content/posts/second.md:4:10: warning: author `Matt Cowley` has no bio [author-bio]\n\
+         content/posts/second.md:4:33: warning: author `Claudio Wunder` has no bio [author-bio]\n"
+    );
+}
