@@ -27,7 +27,21 @@ pub fn is_windows_device_name(segment: &str) -> bool {
 
 /// Slugifies `text`. May return an empty string when the text has no letters or digits at
 /// all; use [`slugify_or`] when a non-empty result is required.
+///
+/// A result that would be a Windows device name gets `-1` appended (`CON` → `con-1`). That
+/// is also a slug someone may write (`slug: con-1`), so two sources can meet on it: the index
+/// stage reports any such meeting as a `duplicate-permalink` error naming both, and the parse
+/// stage warns (`slug-changed`) wherever a written slug or a device-name file stem was changed.
 pub fn slugify(text: &str) -> String {
+    let mut s = slugify_unreserved(text);
+    if RESERVED.contains(&s.as_str()) {
+        s.push_str("-1");
+    }
+    s
+}
+
+/// [`slugify`] before the Windows device-name suffix.
+fn slugify_unreserved(text: &str) -> String {
     let mut spelled = String::with_capacity(text.len() + 8);
     let chars: Vec<char> = text.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
@@ -50,10 +64,37 @@ pub fn slugify(text: &str) -> String {
             s.pop();
         }
     }
-    if RESERVED.contains(&s.as_str()) {
-        s.push_str("-1");
-    }
     s
+}
+
+/// Why a text meant to be used as a slug as it is (a `slug:` value, a file stem) came out of
+/// [`slugify_or`] different.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlugChange {
+    /// It is (or slugifies to) a Windows device name, given here lower-cased (`con`); the
+    /// slug has `-1` appended.
+    DeviceName(String),
+    /// It has no letters or digits, so the slug is a hash-based fallback.
+    NoLetters,
+    /// It has characters a slug cannot hold (capitals, spaces, `/`, `_`, non-ASCII…) or is
+    /// longer than [`MAX_SLUG_LEN`], and was rewritten.
+    Rewritten,
+}
+
+/// How [`slugify_or`] changed `written` into `used` (the result of
+/// `slugify_or(written, …)`), or `None` when `used == written`.
+pub fn change(written: &str, used: &str) -> Option<SlugChange> {
+    if written == used {
+        return None;
+    }
+    let base = slugify_unreserved(written);
+    Some(if base.is_empty() {
+        SlugChange::NoLetters
+    } else if RESERVED.contains(&base.as_str()) {
+        SlugChange::DeviceName(base)
+    } else {
+        SlugChange::Rewritten
+    })
 }
 
 /// Slugifies `text`; when that leaves nothing (e.g. `"!!!"` or `"—"`), returns
@@ -139,6 +180,23 @@ mod tests {
         assert_eq!(slugify("!!!"), "");
         assert!(slugify_or("!!!", "tag").starts_with("tag-"));
         assert!(slugify(&"word ".repeat(100)).len() <= MAX_SLUG_LEN);
+    }
+
+    #[test]
+    fn changes_are_told_apart() {
+        let used = |w: &str| change(w, &slugify_or(w, "post"));
+        assert_eq!(used("etc"), None);
+        assert_eq!(used("con-1"), None);
+        assert_eq!(used("../../etc"), Some(SlugChange::Rewritten));
+        assert_eq!(used("Hello World_x"), Some(SlugChange::Rewritten));
+        assert_eq!(used("CON"), Some(SlugChange::DeviceName("con".into())));
+        assert_eq!(used("con"), Some(SlugChange::DeviceName("con".into())));
+        assert_eq!(used(" Lpt1 "), Some(SlugChange::DeviceName("lpt1".into())));
+        assert_eq!(used("!!!"), Some(SlugChange::NoLetters));
+        assert_eq!(
+            used(&"a".repeat(MAX_SLUG_LEN + 1)),
+            Some(SlugChange::Rewritten)
+        );
     }
 
     #[test]

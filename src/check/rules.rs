@@ -153,6 +153,11 @@ pub const RULES: &[Rule] = &[
     fixed("output", "an unsafe or doubly written output path"),
     fixed("search", "a search index that cannot be generated"),
     rule(
+        "slug-changed",
+        W,
+        "a written slug or file name changed to make a URL",
+    ),
+    rule(
         "summary-length",
         W,
         "a `summary` longer than [check] description_max characters",

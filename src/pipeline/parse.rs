@@ -248,7 +248,8 @@ pub fn unpublished(file: &SourceFile, h: &Head) -> Unpublished {
 }
 
 /// Pass 2 for one published file: its Markdown body rendered to HTML, with the diagnostics
-/// found. Depends only on the file's text, `head`, `config` and the answers of `resolver`.
+/// found (the Markdown's, then [`slug_warning`]'s). Depends only on the file's text, `head`,
+/// `config` and the answers of `resolver`.
 pub fn render_body(
     file: &SourceFile,
     h: &Head,
@@ -256,14 +257,73 @@ pub fn render_body(
     resolver: &dyn LinkResolver,
 ) -> (Body, Vec<Diagnostic>) {
     let body_text = &file.text[h.split.body.clone()];
-    markdown::render(&RenderInput {
+    let (body, mut diags) = markdown::render(&RenderInput {
         markdown: body_text,
         config,
         source: &file.source,
         first_line: h.split.body_line,
         page_path: &h.path,
         resolver,
-    })
+    });
+    diags.extend(slug_warning(file, h));
+    (body, diags)
+}
+
+/// A `slug-changed` warning when the slug of `h` is not what the file asked for: a `slug:`
+/// value that sanitising changed (at the `slug` key, naming the written value, the slug used
+/// and the URL), or a file stem that is a Windows device name or has no letters or digits
+/// (at 1:1). Stems are otherwise expected to be slugified (`Hello World.md` → `hello-world`)
+/// and get no warning.
+pub fn slug_warning(file: &SourceFile, h: &Head) -> Option<Diagnostic> {
+    use crate::slug::SlugChange;
+    let written = match file.kind {
+        SourceKind::Author => None,
+        SourceKind::Post | SourceKind::Page => h.fm.slug.as_deref(),
+    };
+    let (what, at, change) = match written {
+        Some(w) => (
+            format!("slug `{w}`"),
+            h.fm.key_pos.get("slug").copied().unwrap_or((1, 1)),
+            crate::slug::change(w, &h.slug)?,
+        ),
+        None => match crate::slug::change(&file.stem, &h.slug)? {
+            SlugChange::Rewritten => return None,
+            c => (format!("file name `{}`", file.stem), (1, 1), c),
+        },
+    };
+    let why = match &change {
+        SlugChange::DeviceName(d) => format!(
+            "`{d}` is a Windows device name, which cannot be a file or folder name on Windows"
+        ),
+        SlugChange::NoLetters => "it has no letters or digits to make a URL from".into(),
+        SlugChange::Rewritten => format!(
+            "a slug is lower-case letters a–z, digits and `-`, at most {} characters",
+            crate::slug::MAX_SLUG_LEN
+        ),
+    };
+    let help = match (written.is_some(), &change) {
+        (true, SlugChange::NoLetters) => {
+            "write a slug of lower-case letters, digits and `-`".to_string()
+        }
+        (true, _) => format!(
+            "write `slug: {}` to keep this URL without the warning, or choose another slug",
+            h.slug
+        ),
+        (false, _) => "rename the file, or give it a `slug:` in its front matter".to_string(),
+    };
+    Some(
+        Diagnostic::warning(
+            "slug-changed",
+            format!(
+                "{what} was changed to the slug `{}` (URL {}): {why}",
+                h.slug, h.path
+            ),
+        )
+        .at_path(&file.source)
+        .at(at.0, at.1)
+        .with_help(help)
+        .with_source(file.text.clone()),
+    )
 }
 
 /// The document of a published file from its first-pass result and rendered body.

@@ -20,5 +20,6 @@ mod security;
 mod seo;
 mod serve;
 mod serve_incremental;
+mod slugs;
 mod support;
 mod theme;
