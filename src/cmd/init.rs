@@ -135,8 +135,8 @@ author: {author}
 tags: [Meta]
 highlights:
   - Every post is a Markdown file in content/posts/ with YAML front matter on top.
-  - "`smelt serve` shows the site while you write and reloads the page on every save."
-  - "`smelt build` writes the finished site to public/, ready for any static host."
+  - While you write, smelt serve shows the site and reloads the page on every save.
+  - When you are done, smelt build writes the finished site to public/ for any static host.
 citation: "smelt documentation"
 ---
 This is a sample post. Edit it, or delete it once you have written your own: `smelt new
@@ -252,6 +252,32 @@ mod tests {
     fn generated_config_is_valid() {
         let c = crate::config::Config::parse(&site_toml("Quote \" and \\ title")).unwrap();
         assert_eq!(c.title, "Quote \" and \\ title");
+    }
+
+    /// Front matter text is shown as written (it is not Markdown), so the sample post's must
+    /// read well as plain text: no Markdown syntax in any shown field.
+    #[test]
+    fn sample_post_front_matter_is_plain_text() {
+        let text = sample_post("2026-01-27", "editor");
+        let split = crate::front_matter::split(&text).unwrap();
+        let fm = crate::front_matter::parse(
+            &std::sync::Arc::from(text.as_str()),
+            &split,
+            crate::front_matter::DocKind::Post,
+            "content/posts/welcome.md",
+            &jiff::tz::TimeZone::UTC,
+        )
+        .unwrap();
+        assert_eq!(fm.highlights.len(), 3);
+        let shown = [&fm.title]
+            .into_iter()
+            .chain(&fm.highlights)
+            .chain(&fm.tags)
+            .chain(fm.citation.as_ref())
+            .chain(fm.summary.as_ref());
+        for field in shown {
+            assert!(!field.contains(['`', '*', '_', '[', '<', '#']), "{field}");
+        }
     }
 
     #[test]

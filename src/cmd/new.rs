@@ -1,8 +1,15 @@
 //! `smelt new "Title" [--author ID] [--tags a,b] [--draft]`: writes
-//! `content/posts/<slug>.md` with complete front matter — the title, today's date in the
-//! site's time zone, the author, tags, an empty highlights list and the draft flag — and
-//! prints its path. Refuses to overwrite an existing post (or a post folder of that slug) and
-//! an author id with no file in `content/authors/`.
+//! `content/posts/<slug>.md` with a complete front matter skeleton — the title, today's date
+//! in the site's time zone, the author, the tags, an empty highlights list and a commented
+//! citation, each key with a comment saying what it holds, plus the draft flag — and prints its
+//! path. The highlights and citation are left for the writer: `smelt check` warns until they
+//! are written, so nothing placeholder-like is ever published.
+//!
+//! Refuses to overwrite an existing post (or a post folder of that slug), a slug whose URL
+//! another source already has (a post's or page's `slug:`, an alias, a tag or author page),
+//! and an author id with no file in `content/authors/`. Tags are cleaned like front matter tags
+//! and spellings the site would merge into one tag (`A` and `a`) are written once, first
+//! spelling kept.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,9 +32,12 @@ pub fn run(args: NewArgs) -> u8 {
         }
     };
     match create(&root, &config, &args) {
-        Ok(path) => {
+        Ok((path, notes)) => {
             let shown = path.strip_prefix(".").unwrap_or(&path);
             crate::outln!("{}", shown.display());
+            for n in notes {
+                crate::errln!("note: {n}");
+            }
             0
         }
         Err(msg) => {
@@ -58,7 +68,10 @@ fn quoted(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// The front matter and body of a new post.
+/// The front matter and body of a new post: every key a post has, each with a comment a
+/// writer can follow. `highlights` is an empty list and `citation` a comment, so `smelt check`
+/// keeps warning until the writer fills them in; `date` is `YYYY-MM-DD`; tags are written as
+/// given (see [`clean_tags`]).
 pub fn post_text(
     title: &str,
     date: &str,
@@ -66,25 +79,136 @@ pub fn post_text(
     tags: &[String],
     draft: bool,
 ) -> String {
-    let mut s = format!("---\ntitle: {}\ndate: {date}\n", quoted(title));
+    let mut s = String::from("---\n");
+    s.push_str(&format!("title: {}\n", quoted(title)));
+    s.push_str(
+        "# Publication date: YYYY-MM-DD, or with a time and offset (2026-01-27T09:30:00+01:00).\n",
+    );
+    s.push_str(&format!("date: {date}\n"));
     match author {
-        Some(a) => s.push_str(&format!("author: {}\n", quoted(a))),
-        None => s.push_str("# author: the id of a file in content/authors/\n"),
+        Some(a) => {
+            s.push_str("# The id of a file in content/authors/ (a list for several authors).\n");
+            s.push_str(&format!("author: {}\n", quoted(a)));
+        }
+        None => s.push_str("# author: the id of a file in content/authors/ (a list for several)\n"),
     }
+    s.push_str("# Topics, each with a page of its own: tags: [Trade, Rare Earths]\n");
     let tags: Vec<String> = tags.iter().map(|t| quoted(t)).collect();
     s.push_str(&format!("tags: [{}]\n", tags.join(", ")));
+    s.push_str(concat!(
+        "# Two to five one-sentence points for the Highlights box, one per line:\n",
+        "#   highlights:\n",
+        "#     - The first point.\n",
+        "#     - The second point.\n",
+        "# `smelt check` warns while the list is empty.\n",
+    ));
     s.push_str("highlights: []\n");
-    s.push_str(
-        "# citation: \"Publication, date\"   (or sources: [{title, publisher, url, date}])\n",
-    );
+    s.push_str(concat!(
+        "# What the analysis rests on, one line (`smelt check` warns while there is none):\n",
+        "# citation: \"Publication, Jan. 26, 2026\"\n",
+        "# or a list of sources:\n",
+        "# sources:\n",
+        "#   - {title: \"…\", publisher: \"…\", url: \"https://…\", date: 2026-01-26}\n",
+        "# Optional: summary (plain text for listings and feeds), updated (a date), image (the\n",
+        "# social card), slug (the URL's last part), aliases (old URLs), draft: true.\n",
+    ));
     if draft {
+        s.push_str(
+            "# A draft is left out of the site (`smelt serve --drafts` shows it); delete this line to publish.\n",
+        );
         s.push_str("draft: true\n");
     }
     s.push_str("---\n\n<!-- Write the analysis here. The first paragraph (or the text before a \"more\" marker) is the summary. -->\n");
     s
 }
 
-fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<PathBuf, String> {
+/// `--tags` values as front matter tags: trimmed, inner whitespace collapsed, empty ones
+/// dropped, and a tag whose URL an earlier one already has (`a` after `A`, `R and D` after
+/// `R&D`) left out — the site would show them as one tag. Returns the tags kept and the ones
+/// left out that differ from a kept one by more than letter case, as (left out, kept).
+pub fn clean_tags(raw: &[String]) -> (Vec<String>, Vec<(String, String)>) {
+    let mut kept: Vec<(String, String)> = Vec::new();
+    let mut merged = Vec::new();
+    for t in raw {
+        let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+        if t.is_empty() {
+            continue;
+        }
+        let slug = crate::slug::slugify_or(&t, "tag");
+        match kept.iter().find(|(s, _)| *s == slug) {
+            Some((_, first)) if first.to_lowercase() != t.to_lowercase() => {
+                merged.push((t, first.clone()));
+            }
+            Some(_) => {}
+            None => kept.push((slug, t)),
+        }
+    }
+    (kept.into_iter().map(|(_, t)| t).collect(), merged)
+}
+
+/// What already has the site path `path` (compared without letter case, as the build does):
+/// the source of a post, page or author page, the alias of one, or a tag page, read from the
+/// front matter of every content file (drafts and scheduled posts included). Files whose front
+/// matter does not parse are skipped (`smelt check` reports them).
+fn url_owner(root: &Path, config: &Config, path: &str) -> Result<Option<String>, String> {
+    use crate::pipeline::{index, load, parse};
+    use rayon::prelude::*;
+
+    let want = path.to_lowercase();
+    let fixed = [
+        ("/".to_string(), "the home page".to_string()),
+        ("/404.html".to_string(), "the 404 page".to_string()),
+        (
+            index::index_path(&config.permalinks.tags),
+            "the tag index".to_string(),
+        ),
+        (
+            index::index_path(&config.permalinks.authors),
+            "the author index".to_string(),
+        ),
+    ];
+    if let Some((_, who)) = fixed.iter().find(|(p, _)| p.to_lowercase() == want) {
+        return Ok(Some(who.clone()));
+    }
+    let theme = crate::theme::Theme::resolve(root, &config.theme).map_err(|d| d.message)?;
+    let loaded = load::load(root, &theme);
+    let tz = config.time_zone();
+    let publish = parse::Publish {
+        drafts: true,
+        future: true,
+        now: jiff::Timestamp::now(),
+    };
+    let owners: Vec<String> = loaded
+        .files
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let Ok(Some(h)) = parse::first_pass(i, f, config, &tz, publish) else {
+                return None;
+            };
+            if h.path.to_lowercase() == want {
+                return Some(f.source.clone());
+            }
+            if let Some(alias) =
+                h.fm.aliases
+                    .iter()
+                    .find(|a| index::normalize_alias(a).is_ok_and(|p| p.to_lowercase() == want))
+            {
+                return Some(format!("the alias {alias:?} of {}", f.source));
+            }
+            h.fm.tags.iter().find_map(|t| {
+                let slug = crate::slug::slugify_or(t, "tag");
+                let tag_path = parse::expand_permalink(&config.permalinks.tags, &slug, None);
+                (tag_path.to_lowercase() == want).then(|| format!("the page of tag `{t}`"))
+            })
+        })
+        .collect();
+    Ok(owners.into_iter().next())
+}
+
+/// Writes the new post; returns its path and notes for the writer (a title that is a Windows
+/// device name, tags written once), or why nothing was written.
+fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<(PathBuf, Vec<String>), String> {
     let title = args.title.trim();
     if title.is_empty() {
         return Err("the title is empty".into());
@@ -111,12 +235,7 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<PathBuf, Strin
         None if ids.len() == 1 => Some(ids[0].clone()),
         None => None,
     };
-    let tags: Vec<String> = args
-        .tags
-        .iter()
-        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|t| !t.is_empty())
-        .collect();
+    let (tags, merged) = clean_tags(&args.tags);
     let posts = root.join("content/posts");
     let path = posts.join(format!("{slug}.md"));
     let folder = posts.join(&slug);
@@ -129,17 +248,32 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<PathBuf, Strin
     // `<slug>.markdown` is the same post as `<slug>.md`.
     for ext in crate::pipeline::load::MARKDOWN_EXTENSIONS {
         let other = posts.join(format!("{slug}.{ext}"));
-        if ext != "md" && other.exists() {
+        if other.exists() {
             return Err(format!(
                 "{} already exists; pick another title or edit that post",
                 other.display()
             ));
         }
     }
-    let today = jiff::Zoned::now()
-        .with_time_zone(config.time_zone())
-        .date()
-        .to_string();
+    let now = jiff::Zoned::now().with_time_zone(config.time_zone());
+    let url = crate::pipeline::parse::expand_permalink(&config.permalinks.posts, &slug, Some(&now));
+    if let Some(owner) = url_owner(root, config, &url)? {
+        return Err(format!(
+            "the URL {url} of a post titled {title:?} is already taken by {owner}; pick another title, or edit that post"
+        ));
+    }
+    let mut notes = Vec::new();
+    if let Some(crate::slug::SlugChange::DeviceName(d)) = crate::slug::change(title, &slug) {
+        notes.push(format!(
+            "`{d}` is a Windows device name, which cannot be a file or folder name on Windows, so the post's file and URL use `{slug}`"
+        ));
+    }
+    for (dropped, kept) in &merged {
+        notes.push(format!(
+            "tag `{dropped}` has the same URL as tag `{kept}`: written once, as `{kept}`"
+        ));
+    }
+    let today = now.date().to_string();
     let text = post_text(title, &today, author.as_deref(), &tags, args.draft);
     std::fs::create_dir_all(&posts)
         .map_err(|e| format!("cannot create {}: {e}", posts.display()))?;
@@ -158,12 +292,25 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<PathBuf, Strin
         })?;
     f.write_all(text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(path)
+    Ok((path, notes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_are_kept_once_by_url() {
+        let raw: Vec<String> = [
+            "", " ", "A", "a", " B ", "C#", "c++", "R&D", "R and D", "x  y",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (tags, merged) = clean_tags(&raw);
+        assert_eq!(tags, ["A", "B", "C#", "c++", "R&D", "x y"]);
+        assert_eq!(merged, [("R and D".to_string(), "R&D".to_string())]);
+    }
 
     #[test]
     fn front_matter_parses() {
