@@ -16,6 +16,8 @@ use serde_yaml::{Mapping, Value};
 use crate::error::Diagnostic;
 use crate::model::{AuthorRef, InlineAuthor, Link, Source};
 
+mod yaml_error;
+
 /// Where the front matter and body are in a file. Ranges are byte ranges of the normalised
 /// text; `text[..yaml.start] + text[yaml] + text[yaml.end..body.start] + text[body]` is the
 /// whole text.
@@ -220,14 +222,14 @@ pub fn parse(
     let value: Value = match serde_yaml::from_str(yaml) {
         Ok(v) => v,
         Err(e) => {
-            let (line, col) = e
-                .location()
-                .map(|l| (l.line() + split.yaml_line - 1, l.column()))
-                .unwrap_or((split.yaml_line, 1));
-            let msg = yaml_message(&e.to_string());
+            let p = yaml_error::explain(&e, yaml, split.yaml_line);
             return Err(vec![
-                ctx.diag_at(line, col, format!("front matter is not valid YAML: {msg}"))
-                    .with_help(yaml_help(&msg)),
+                ctx.diag_at(
+                    p.line,
+                    p.col,
+                    format!("front matter is not valid YAML: {}", p.message),
+                )
+                .with_help(p.help),
             ]);
         }
     };
@@ -272,30 +274,6 @@ fn required_help(kind: DocKind) -> String {
         DocKind::Post => "a post needs at least `title:` and `date:`, e.g.\n---\ntitle: \"Copper's New Map\"\ndate: 2026-01-27\n---".into(),
         DocKind::Page => "a page needs at least `title:`".into(),
         DocKind::Author => "an author file needs at least `name:`".into(),
-    }
-}
-
-/// libyaml messages end with "at line N column M"; the location is printed separately.
-fn yaml_message(msg: &str) -> String {
-    match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
-}
-
-fn yaml_help(msg: &str) -> String {
-    if msg.contains("tab") {
-        "YAML indents with spaces, never tabs".into()
-    } else if msg.contains("duplicate") {
-        "each key may appear once".into()
-    } else if msg.contains("repetition limit") {
-        "YAML aliases (`*name`) here expand to too many values (an alias bomb); write the values out".into()
-    } else if msg.contains("recursion limit") {
-        "lists or mappings are nested too deeply; front matter needs only a few levels".into()
-    } else if msg.contains("quoted") || msg.contains("scalar") {
-        "check that every quote is closed; quote values that contain `: ` or start with `[`, `{`, `*`, `&`, `!`, `|`, `>`, `'`, `\"`, `%`, `@` or a backtick".into()
-    } else {
-        "front matter is YAML between two `---` lines: `key: value` per line".into()
     }
 }
 
@@ -759,12 +737,30 @@ impl Parser<'_> {
         }
     }
 
+    /// A number read where text is wanted, as the writer wrote it (`3.10`, not `3.1`; `0x1F`,
+    /// not `31`): the plain token at the value being read (the item `self.item`, else the
+    /// value of `key`), when it reads as that same number; else as YAML prints the number.
+    fn number_text(&self, key: &str, n: &serde_yaml::Number) -> String {
+        let at = match self.item {
+            Some(i) => self.items.get(i).copied(),
+            None => self.fm.key_pos.get(key).copied(),
+        };
+        let written = at.and_then(|(line, col)| {
+            let text = self.ctx.source.split('\n').nth(line.checked_sub(1)?)?;
+            let from = text.char_indices().nth(col.checked_sub(1)?)?.0;
+            let token = text[from..].split([',', ']', '}', '#']).next()?.trim();
+            let same = serde_yaml::from_str::<Value>(token).ok()? == Value::Number(n.clone());
+            same.then(|| token.to_string())
+        });
+        written.unwrap_or_else(|| n.to_string())
+    }
+
     /// A string value (numbers and booleans are accepted as their text). `required_nonempty`
     /// reports an empty string.
     fn text(&mut self, key: &str, v: &Value, required_nonempty: bool) -> Option<String> {
         let s = match v {
             Value::String(s) => s.trim().to_string(),
-            Value::Number(n) => n.to_string(),
+            Value::Number(n) => self.number_text(key, n),
             Value::Bool(b) => b.to_string(),
             Value::Null if !required_nonempty => return None,
             other => {
@@ -798,7 +794,7 @@ impl Parser<'_> {
                     self.item = Some(i);
                     match item {
                         Value::String(s) => out.push(s.trim().to_string()),
-                        Value::Number(n) => out.push(n.to_string()),
+                        Value::Number(n) => out.push(self.number_text(key, n)),
                         Value::Bool(b) => out.push(b.to_string()),
                         other => self.err(
                             key,
@@ -1445,6 +1441,20 @@ mod tests {
         .unwrap_err();
         let lines: Vec<Option<usize>> = a.iter().map(|d| d.line).collect();
         assert_eq!(lines, vec![Some(4), Some(5), Some(6), Some(8)], "{a:?}");
+    }
+
+    #[test]
+    fn numbers_read_as_text_keep_their_written_form() {
+        let f = fm(
+            "---\ntitle: 3.10\ndate: 2024-01-01\nslug: 0x1F   # hex\ncitation: .inf\ntags: [1.50, 0o17, 2024]\nhighlights:\n  - 1_000\n  - 2.0\n---\n",
+            DocKind::Post,
+        )
+        .unwrap();
+        assert_eq!(f.title, "3.10");
+        assert_eq!(f.slug.as_deref(), Some("0x1F"));
+        assert_eq!(f.citation.as_deref(), Some(".inf"));
+        assert_eq!(f.tags, ["1.50", "0o17", "2024"]);
+        assert_eq!(f.highlights, ["1_000", "2.0"]);
     }
 
     #[test]

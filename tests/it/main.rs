@@ -8,6 +8,7 @@ mod check;
 mod cli_console;
 mod config;
 mod feeds;
+mod front_matter_errors;
 mod fuzz_replay;
 mod images;
 mod init_new;

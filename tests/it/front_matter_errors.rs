@@ -1,0 +1,213 @@
+//! Front matter YAML errors as a writer reads them, through `smelt check` and `smelt build`:
+//! each at the place to fix (the tab, the opening quote or bracket, the second of two keys,
+//! the number), in words without Rust type names.
+
+use std::path::Path;
+
+use crate::support::{build_dir, smelt};
+
+/// A site whose only post is `post` (the text of `content/posts/p.md`).
+fn site_with(post: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("site.toml"),
+        "title = \"Errors\"\nbase_url = \"https://example.org/\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(tmp.path().join("content/posts")).unwrap();
+    std::fs::write(tmp.path().join("content/posts/p.md"), post).unwrap();
+    tmp
+}
+
+/// (line, col, message, help) of one diagnostic.
+type Found = (u64, u64, String, String);
+
+/// `smelt check --format json` on `root`: each `front-matter` diagnostic, and every message
+/// and help of any rule.
+fn front_matter_json(root: &Path) -> (Vec<Found>, Vec<String>) {
+    let o = smelt()
+        .args(["check", "--format", "json", "--root"])
+        .arg(root)
+        .output()
+        .unwrap();
+    let mut fm = Vec::new();
+    let mut all = Vec::new();
+    for line in String::from_utf8_lossy(&o.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        all.push(s("message"));
+        all.push(s("help"));
+        if v["rule"] == "front-matter" {
+            fm.push((
+                v["line"].as_u64().unwrap_or(0),
+                v["col"].as_u64().unwrap_or(0),
+                s("message"),
+                s("help"),
+            ));
+        }
+    }
+    (fm, all)
+}
+
+#[test]
+fn yaml_errors_point_where_the_writer_fixes_them() {
+    let cases: &[(&str, u64, u64, &str, &str)] = &[
+        (
+            "---\ntitle: x\ndate: 2024-01-01\ntags:\n\t- a\n---\nBody.\n",
+            5,
+            1,
+            "front matter is not valid YAML: tabs are not allowed for indentation in YAML",
+            "indent with spaces (two per level is usual)",
+        ),
+        (
+            "---\ntitle: x\ndate: 2024-01-01\nextra:\n  a: 1\n  \tb: 2\n---\nBody.\n",
+            6,
+            3,
+            "front matter is not valid YAML: tabs are not allowed for indentation in YAML",
+            "indent with spaces (two per level is usual)",
+        ),
+        (
+            "---\ntitle: \"abc\ndate: 2024-01-01\ntags: [a]\n---\nBody.\n",
+            2,
+            8,
+            "front matter is not valid YAML: unclosed quoted text starting here",
+            "end the text with the quote mark it starts with, on the same line (title: \"Oil & Gas\"); write a \" inside \"…\" as \\\", or quote with the other mark",
+        ),
+        (
+            "---\ntitle: x\ndate: 2024-01-01\nsummary: 'abc\ntags: [a]\n---\nBody.\n",
+            4,
+            10,
+            "front matter is not valid YAML: unclosed quoted text starting here",
+            "end the text with the quote mark it starts with, on the same line (title: \"Oil & Gas\"); write a \" inside \"…\" as \\\", or quote with the other mark",
+        ),
+        (
+            "---\ntitle: x\ndate: 2024-01-01\ntitle: y\n---\nBody.\n",
+            4,
+            1,
+            "front matter is not valid YAML: key `title` appears twice (first on line 2)",
+            "each key may appear once: keep one of the two lines",
+        ),
+        (
+            "---\ntitle: x\ndate: 2024-01-01\ntags: [a, b\nhighlights: [c]\n---\nBody.\n",
+            4,
+            7,
+            "front matter is not valid YAML: `[` starting here is never closed",
+            "end it with `]` on the same line (tags: [Trade, Rare Earths]), or write one `- item` per line",
+        ),
+        (
+            "---\ntitle: x\ndate: 99999999999999999999\n---\nBody.\n",
+            3,
+            7,
+            "front matter is not valid YAML: the number 99999999999999999999 in `date` is too large to read",
+            "put it in quotes (\"99999999999999999999\") to keep it as text",
+        ),
+    ];
+    for (post, line, col, message, help) in cases {
+        let s = site_with(post);
+        let (fm, _) = front_matter_json(s.path());
+        assert_eq!(
+            fm,
+            vec![(*line, *col, message.to_string(), help.to_string())],
+            "{post:?}"
+        );
+        // `build` stops on it with the same words, at the same place.
+        let b = build_dir(s.path(), &[]);
+        assert_eq!(b.code(), 1, "{post:?}");
+        let err = b.stderr();
+        assert!(
+            err.contains(&format!("content/posts/p.md:{line}:{col}: {message}")),
+            "{post:?}: {err}"
+        );
+    }
+}
+
+/// Every front matter field, given numbers YAML reads in different ways (negative, beyond
+/// 64 bits either way, fractional, out of float range): whatever is reported names the value
+/// in words, never a Rust type or serde's wording.
+#[test]
+fn numbers_in_any_field_are_reported_in_words() {
+    let leak = |s: &str| {
+        let words = [
+            "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
+            "f32", "f64",
+        ];
+        s.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| words.contains(&w))
+            || s.contains("invalid type")
+            || s.contains("invalid value")
+            || s.contains("YAML value")
+    };
+    let fields = [
+        "title",
+        "date",
+        "updated",
+        "author",
+        "tags",
+        "highlights",
+        "citation",
+        "sources",
+        "summary",
+        "draft",
+        "slug",
+        "aliases",
+        "image",
+        "extra",
+    ];
+    let values = [
+        "-1",
+        "99999999999999999999",
+        "-99999999999999999999",
+        "1.5",
+        "1e999",
+    ];
+    for field in fields {
+        for value in values {
+            let shaped = match field {
+                "tags" | "highlights" | "aliases" => format!("[{value}]"),
+                "sources" => format!("[{{title: {value}, date: {value}}}]"),
+                "extra" => format!("{{n: {value}}}"),
+                _ => value.to_string(),
+            };
+            let mut post = String::from("---\n");
+            if field != "title" {
+                post.push_str("title: T\n");
+            }
+            if field != "date" {
+                post.push_str("date: 2024-01-01\n");
+            }
+            post.push_str(&format!("{field}: {shaped}\n---\nBody.\n"));
+            let s = site_with(&post);
+            let (fm, all) = front_matter_json(s.path());
+            for text in &all {
+                assert!(!leak(text), "{field}: {value}: {text}");
+            }
+            if value.contains("99999999999999999999") {
+                let (_, _, message, help) = &fm[0];
+                assert!(
+                    message.contains(&format!("the number {value}"))
+                        && message.ends_with("is too large to read"),
+                    "{field}: {message}"
+                );
+                assert_eq!(
+                    help,
+                    &format!("put it in quotes (\"{value}\") to keep it as text")
+                );
+            }
+        }
+    }
+}
+
+/// A number where text is wanted is the text written: the title `3.10` is not shown as `3.1`.
+#[test]
+fn numbers_used_as_text_are_published_as_written() {
+    let s = site_with("---\ntitle: 3.10\ndate: 2024-01-01\ntags: [0x1F, 1.50]\n---\nBody.\n");
+    let b = build_dir(s.path(), &[]);
+    assert_eq!(b.code(), 0, "{}", b.stderr());
+    let page = b.read("posts/p/index.html");
+    assert!(page.contains("<title>3.10 · Errors</title>"), "{page}");
+    assert!(
+        b.has("tags/0x1f/index.html") && b.has("tags/1-50/index.html"),
+        "{:?}",
+        b.files()
+    );
+}
