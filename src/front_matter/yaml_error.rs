@@ -527,6 +527,22 @@ fn duplicate_at(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any YAML the parser refuses is explained without a panic, inside the file.
+        #[test]
+        fn every_refused_text_is_explained(
+            yaml in "[ \t\n\"'\\[\\]{}:,#|>&*!@`a-c0-9é-]{0,80}"
+        ) {
+            if let Err(e) = serde_yaml::from_str::<serde_yaml::Value>(&yaml) {
+                let p = explain(&e, &yaml, 2);
+                prop_assert!(p.line >= 2 && p.col >= 1, "{:?}", p);
+                prop_assert!(p.line <= yaml.split('\n').count() + 2, "{:?}", p);
+                prop_assert!(!p.message.is_empty() && !p.help.is_empty());
+            }
+        }
+    }
 
     fn problem(yaml: &str) -> YamlProblem {
         let e = serde_yaml::from_str::<serde_yaml::Value>(yaml).unwrap_err();
