@@ -909,8 +909,17 @@ fn case_008_kind_every_colliding_source_is_named() {
     ]);
     let b = build_dir(site.path(), &[]);
     assert_eq!(b.code(), 1, "{}", b.stderr());
-    let lines = diagnostic_lines(&b.stderr());
+    let (lines, warnings): (Vec<String>, Vec<String>) = diagnostic_lines(&b.stderr())
+        .into_iter()
+        .partition(|l| l.starts_with('×'));
     assert_eq!(lines.len(), 4, "{lines:#?}");
+    // `Same Slug` is not a slug as written: it warns where it is changed.
+    assert_eq!(
+        warnings,
+        [
+            "⚠ content/posts/a.md:4:7: slug `Same Slug` was changed to the slug `same-slug` (URL /posts/same-slug/): a slug is lower-case letters a–z, digits and `-`, at most 80 characters"
+        ]
+    );
     let expect = [
         (
             "content/posts/b.md:4:7",
