@@ -1,7 +1,7 @@
 //! Re-embeds the default theme when any of its files change (the theme is compiled into the
 //! binary with `include_dir!`, which stable Rust cannot track by itself), and stamps the binary
 //! with `SMELT_BUILD_ID`: a hash of the sources, the default theme and `Cargo.lock`, so the
-//! on-disk build cache (`.smelt-cache/`) of one smelt build is never used by another.
+//! on-disk build cache (`.<output>.smelt-cache/`) of one smelt build is never used by another.
 
 use std::hash::{Hash, Hasher};
 use std::path::Path;

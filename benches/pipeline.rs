@@ -168,7 +168,7 @@ fn bench_site(c: &mut Criterion) {
     g.bench_function("build (cold: no output, no cache)", |b| {
         b.iter(|| {
             let _ = std::fs::remove_dir_all(tmp.path().join("out"));
-            let _ = std::fs::remove_dir_all(site.join(".smelt-cache"));
+            let _ = std::fs::remove_dir_all(tmp.path().join(".out.smelt-cache"));
             pipeline::build(&opts).unwrap()
         })
     });

@@ -1,5 +1,9 @@
 //! Build cache, used by `smelt build`: the expensive, deterministic results of one build kept
-//! on disk in `<root>/.smelt-cache/build/` so the next build can skip that work.
+//! on disk beside the output folder, in `.<output name>.smelt-cache/` (`.public.smelt-cache/`
+//! for the default `public/`; see [`dir_for`]), so the next build into that folder can skip
+//! that work. It sits beside the output rather than in the site so that a build never writes
+//! into the site folder unless the output folder is there, and never into the output (which
+//! gets deployed).
 //!
 //! Three stores, each one file:
 //! - **front matter** (`heads.bin`, parse pass 1): per source file, the typed front matter,
@@ -42,8 +46,15 @@ use crate::pipeline::write::ManifestEntry;
 use crate::serve::deps::{self, Atoms};
 use crate::serve::parse_cache::{Key, Question, Recording, content_key, setup_key};
 
-/// The cache folder under the site root.
-pub const DIR: &str = ".smelt-cache/build";
+/// The cache folder of the output folder `out` (absolute): its sibling
+/// `.<name>.smelt-cache`, like the staging folder `.<name>.smelt-staging` of the write stage.
+pub fn dir_for(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    out.with_file_name(format!(".{name}.smelt-cache"))
+}
 
 /// Version of the file layout; bump when the stored types change shape.
 const FORMAT: u32 = 1;
@@ -202,15 +213,15 @@ pub struct Bodies {
 }
 
 impl Bodies {
-    /// Reads the bodies store of the site at `root` for builds with `config` and `publish`;
-    /// empty when there is none or it cannot be used.
+    /// Reads the bodies store in the cache folder `dir` (see [`dir_for`]) for builds with
+    /// `config` and `publish`; empty when there is none or it cannot be used.
     ///
     /// The file is read and decoded on another thread while the caller goes on (loading and
     /// the front matter pass); [`Bodies::parse`] waits for it.
-    pub fn open(root: &Path, config: &Config, publish: Publish) -> Bodies {
+    pub fn open(dir: &Path, config: &Config, publish: Publish) -> Bodies {
         let setup = setup_key(config, publish);
-        let path = root.join(DIR).join("bodies.bin");
-        let heads_path = root.join(DIR).join("heads.bin");
+        let path = dir.join("bodies.bin");
+        let heads_path = dir.join("heads.bin");
         let pending = Pending::start(path.clone(), setup);
         let heads_pending = Pending::start(heads_path.clone(), setup);
         let mut bodies = Bodies {
@@ -428,10 +439,11 @@ pub struct Outputs {
 }
 
 impl Outputs {
-    /// Starts reading the outputs store of the site at `root` on another thread; call
-    /// [`Outputs::wait`] before using it. Empty when there is none or it cannot be used.
-    pub fn open(root: &Path) -> Outputs {
-        let path = root.join(DIR).join("outputs.bin");
+    /// Starts reading the outputs store in the cache folder `dir` (see [`dir_for`]) on another
+    /// thread; call [`Outputs::wait`] before using it. Empty when there is none or it cannot
+    /// be used.
+    pub fn open(dir: &Path) -> Outputs {
+        let path = dir.join("outputs.bin");
         let pending = Pending::start(path.clone(), [0; 32]);
         let mut out = Outputs {
             path,

@@ -168,7 +168,8 @@ the id posts use in `author:`, and its author page lists every post you write.
 "#
 }
 
-const GITIGNORE: &str = "# smelt output and caches\n/public/\n/.smelt-cache/\n";
+const GITIGNORE: &str =
+    "# smelt output and caches\n/public/\n/.public.smelt-cache/\n/.smelt-cache/\n";
 
 /// Creates the site in `dir`; returns the files written.
 fn init(dir: &Path, theme_copy: bool) -> Result<Vec<PathBuf>, String> {

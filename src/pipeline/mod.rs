@@ -153,8 +153,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // Refuse a dangerous output folder before doing any work.
     write::check_output_dir(&opts.root, &out)?;
     let config_hash = crate::serve::deps::hash_serialized(&config);
-    let mut outputs = cache::Outputs::open(&opts.root);
-    let mut bodies = cache::Bodies::open(&opts.root, &config, publish_of(opts));
+    let cache_dir = cache::dir_for(&out);
+    let mut outputs = cache::Outputs::open(&cache_dir);
+    let mut bodies = cache::Bodies::open(&cache_dir, &config, publish_of(opts));
     let prepared = prepare_with(opts, config, Some(&mut bodies)).map_err(Error::Content)?;
     trace.step("load, parse, index, templates");
     crate::highlight::forget_memo();

@@ -347,13 +347,19 @@ impl Builder {
     }
 
     /// Folders under the root that are never content: the output folder (as configured, else
-    /// `public`) and the cache folder.
+    /// `public`), its build cache and staging folders, and the cache of `check`.
     pub fn private_dirs(&self) -> Vec<PathBuf> {
         let out = match &self.model {
             Some(m) => m.config.output_path(&self.root, None),
             None => self.root.join("public"),
         };
-        vec![out, self.root.join(".smelt-cache")]
+        let staging = crate::cache::dir_for(&out).with_extension("smelt-staging");
+        vec![
+            crate::cache::dir_for(&out),
+            staging,
+            out,
+            self.root.join(".smelt-cache"),
+        ]
     }
 
     /// Every diagnostic of the current model (warnings after a good build), sorted.

@@ -27,14 +27,14 @@ fn clean_manifest(site: &Path) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let copy = tmp.path().join("site");
     copy_tree(site, &copy);
-    let _ = std::fs::remove_dir_all(copy.join(".smelt-cache"));
+    let _ = std::fs::remove_dir_all(copy.join(".public.smelt-cache"));
     let _ = std::fs::remove_dir_all(copy.join("public"));
     build_in_place(&copy);
     manifest_of(&copy.join("public"))
 }
 
 fn cache_file(site: &Path, name: &str) -> PathBuf {
-    site.join(".smelt-cache/build").join(name)
+    site.join(".public.smelt-cache").join(name)
 }
 
 fn edit(path: &Path, from: &str, to: &str) {
@@ -369,9 +369,9 @@ fn a_corrupt_cache_is_ignored_never_fatal() {
         );
     }
     // A cache folder that cannot be used as one.
-    std::fs::remove_dir_all(root.join(".smelt-cache/build")).unwrap();
+    std::fs::remove_dir_all(root.join(".public.smelt-cache")).unwrap();
     std::fs::write(
-        root.join(".smelt-cache/build"),
+        root.join(".public.smelt-cache"),
         "a file where the folder should be",
     )
     .unwrap();

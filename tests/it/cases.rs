@@ -1620,8 +1620,9 @@ fn case_027_dangerous_output_folders_are_refused_and_nothing_changes() {
     assert_eq!(code, 0, "baseline build");
     assert!(w.path().join("fresh/posts/kept/index.html").is_file());
     std::fs::remove_dir_all(w.path().join("fresh")).unwrap();
-    // The build cache the baseline build kept in the site root.
-    std::fs::remove_dir_all(site.join(".smelt-cache")).unwrap();
+    // The baseline build kept its cache beside its output, never in the site.
+    assert!(w.path().join(".fresh.smelt-cache/bodies.bin").is_file());
+    std::fs::remove_dir_all(w.path().join(".fresh.smelt-cache")).unwrap();
     let dangerous = [
         site.clone(),
         site.join("content"),
