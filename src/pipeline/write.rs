@@ -157,6 +157,19 @@ fn staging_path(out: &Path) -> PathBuf {
     out.with_file_name(format!(".{name}.smelt-staging"))
 }
 
+/// The bytes of a file to write: its own, or a static file's, read from disk.
+fn file_bytes(file: &RenderedFile) -> Result<std::borrow::Cow<'_, [u8]>, Diagnostic> {
+    Ok(match &file.data {
+        FileData::Bytes(b) => std::borrow::Cow::Borrowed(b.as_slice()),
+        FileData::Static(StaticSource::Embedded(b)) => std::borrow::Cow::Borrowed(&b[..]),
+        FileData::Static(StaticSource::Disk(p)) => {
+            std::borrow::Cow::Owned(std::fs::read(p).map_err(|e| {
+                Diagnostic::error("io", format!("cannot read {}: {e}", p.display()))
+            })?)
+        }
+    })
+}
+
 fn hex(h: &blake3::Hash) -> String {
     h.to_hex().to_string()
 }
@@ -254,17 +267,8 @@ impl Writer {
 
     /// The content entry of a file: its bytes hashed (static files are read).
     pub fn entry_of(file: &RenderedFile) -> Result<ManifestEntry, Diagnostic> {
-        let owned;
-        let bytes: &[u8] = match &file.data {
-            FileData::Bytes(b) => b,
-            FileData::Static(StaticSource::Embedded(b)) => b,
-            FileData::Static(StaticSource::Disk(p)) => {
-                owned = std::fs::read(p).map_err(|e| {
-                    Diagnostic::error("io", format!("cannot read {}: {e}", p.display()))
-                })?;
-                &owned
-            }
-        };
+        let bytes = file_bytes(file)?;
+        let bytes: &[u8] = &bytes;
         Ok(ManifestEntry {
             hash: hex(&blake3::hash(bytes)),
             size: bytes.len() as u64,
@@ -397,17 +401,8 @@ impl Writer {
             Diagnostic::error("io", format!("cannot write {}: {e}", p.display()))
         };
         self.make_parent(&dest)?;
-        let owned;
-        let bytes: &[u8] = match &file.data {
-            FileData::Bytes(b) => b,
-            FileData::Static(StaticSource::Embedded(b)) => b,
-            FileData::Static(StaticSource::Disk(p)) => {
-                owned = std::fs::read(p).map_err(|e| {
-                    Diagnostic::error("io", format!("cannot read {}: {e}", p.display()))
-                })?;
-                &owned
-            }
-        };
+        let bytes = file_bytes(file)?;
+        let bytes: &[u8] = &bytes;
         let entry = ManifestEntry {
             hash: hex(&blake3::hash(bytes)),
             size: bytes.len() as u64,
