@@ -163,6 +163,7 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
     let mut out = Rendered::default();
     // Output path → the job that made it first.
     let mut made_by: HashMap<String, usize> = HashMap::new();
+    let mut made_case: HashMap<String, String> = HashMap::new();
     for (j, r) in results.into_iter().enumerate() {
         match r {
             JobResult::Done { paths, pages } => {
@@ -180,6 +181,19 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
                         }
                         out.diags.push(d);
                     }
+                    let folded = p.to_lowercase();
+                    if !made_by.contains_key(p)
+                        && let Some(other) = made_case.get(&folded)
+                        && let Some(&first) = made_by.get(other)
+                    {
+                        out.diags.push(crate::pipeline::write::case_collision(
+                            other,
+                            &renderer.origin_of_output(&jobs[first], other, root),
+                            p,
+                            &renderer.origin_of_output(&jobs[j], p, root),
+                        ));
+                    }
+                    made_case.entry(folded).or_insert_with(|| p.clone());
                     if let Some(&first) = made_by.get(p) {
                         out.unknown.insert(p.clone());
                         if site.contested.contains(&site_path_of(p).to_lowercase()) {

@@ -19,7 +19,7 @@
 //! nothing is written for it), and every file is created with `create_new` semantics (hard
 //! links, symlinks and new files alike fail rather than replace what is there).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -79,6 +79,9 @@ pub struct Writer {
     old: Manifest,
     /// Every output path claimed so far (see [`Writer::write`]).
     new: Mutex<BTreeMap<String, Slot>>,
+    /// Claimed paths by their lower-case form → the path as claimed (two paths that differ
+    /// only in letter case are one file on case-insensitive file systems and hosts).
+    folded: Mutex<HashMap<String, String>>,
     unchanged: Mutex<usize>,
     /// Folders already made in the staging folder (saves a `mkdir` per file).
     made: Mutex<HashSet<PathBuf>>,
@@ -230,6 +233,10 @@ impl Writer {
             staging,
             old,
             new: Mutex::new(BTreeMap::from([(MANIFEST.to_string(), reserved)])),
+            folded: Mutex::new(HashMap::from([(
+                MANIFEST.to_lowercase(),
+                MANIFEST.to_string(),
+            )])),
             unchanged: Mutex::new(0),
             made: Mutex::new(HashSet::new()),
         })
@@ -345,6 +352,14 @@ impl Writer {
         if let Some(first) = new.get(rel) {
             return Err(duplicate_output(rel, &first.origin, origin));
         }
+        let mut folded = self.folded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(other) = folded.get(&rel.to_lowercase())
+            && let Some(first) = new.get(other)
+        {
+            return Err(case_collision(other, &first.origin, rel, origin));
+        }
+        folded.insert(rel.to_lowercase(), rel.to_string());
+        drop(folded);
         new.insert(
             rel.to_string(),
             Slot {
@@ -492,6 +507,22 @@ pub fn duplicate_output(rel: &str, first: &Origin, second: &Origin) -> Diagnosti
             d = d.at(l, c);
         }
     }
+    d
+}
+
+/// The error for two output paths that differ only in letter case, the same whichever was
+/// claimed first (the pair is ordered by path).
+pub fn case_collision(first_rel: &str, first: &Origin, rel: &str, second: &Origin) -> Diagnostic {
+    let ((a_rel, a), (b_rel, b)) = if first_rel <= rel {
+        ((first_rel, first), (rel, second))
+    } else {
+        ((rel, second), (first_rel, first))
+    };
+    let mut d = duplicate_output(b_rel, a, b);
+    d.message = format!(
+        "{} writes {a_rel} and {} writes {b_rel}: the paths differ only in letter case, so on a case-insensitive file system or host one replaces the other",
+        a.what, b.what
+    );
     d
 }
 

@@ -116,6 +116,15 @@ fn a_static_file_over_a_post_page() {
 }
 
 #[test]
+fn a_static_file_whose_path_differs_from_a_page_only_in_case() {
+    collision_leaves_output_alone(
+        "static/Posts/first/index.html",
+        "hi\n",
+        "static/Posts/first/index.html writes Posts/first/index.html and the page of content/posts/first.md writes posts/first/index.html: the paths differ only in letter case, so on a case-insensitive file system or host one replaces the other",
+    );
+}
+
+#[test]
 fn a_content_file_over_the_sitemap() {
     collision_leaves_output_alone(
         "content/sitemap.xml",
