@@ -12,7 +12,7 @@
 //! site.toml line that writes it. A reference that comes from a body, summary or bio shown on
 //! another page is checked once, on its own page.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -407,8 +407,9 @@ pub fn check(inputs: &Inputs<'_>) -> Findings {
         site,
     };
     let suggest = Suggestions::new(site, rendered);
-    // Group: one diagnostic per (location, value, problem); count the pages.
-    let mut groups: BTreeMap<GroupKey, (Loc, &Finding, usize)> = BTreeMap::new();
+    // Group: one diagnostic per (location, value, problem); count the distinct pages (a
+    // menu link is on each page twice, in the header and the footer).
+    let mut groups: BTreeMap<GroupKey, (Loc, &Finding, BTreeSet<usize>)> = BTreeMap::new();
     let mut external: Vec<ExternalUse> = Vec::new();
     let mut seen_ext: HashSet<(String, GroupPlace)> = HashSet::new();
     for f in &findings {
@@ -426,13 +427,14 @@ pub fn check(inputs: &Inputs<'_>) -> Findings {
             let key = (p, at, f.value.clone(), format!("{:?}", f.problem));
             groups
                 .entry(key)
-                .and_modify(|e| e.2 += 1)
-                .or_insert((loc, f, 1));
+                .or_insert_with(|| (loc, f, BTreeSet::new()))
+                .2
+                .insert(f.page);
         }
     }
     let mut diags = Vec::new();
     for (loc, f, pages) in groups.into_values() {
-        if let Some(d) = diagnostic(f, pages, config, rendered, &suggest) {
+        if let Some(d) = diagnostic(f, pages.len(), config, rendered, &suggest) {
             diags.push(loc.apply(d));
         }
     }

@@ -884,3 +884,33 @@ fn inline_authors_without_bios_are_each_reported_at_their_entry() {
          content/posts/second.md:4:33: warning: author `Claudio Wunder` has no bio [author-bio]\n"
     );
 }
+
+/// A broken link in the header menu is on every page once (header and footer both show the
+/// menu): the count names pages, not occurrences.
+#[test]
+fn a_broken_menu_link_counts_each_page_once() {
+    let tmp = site_copy("check-clean");
+    let toml = tmp.path().join("site.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str("\n[[menu]]\ntitle = \"Gone\"\nurl = \"/gone/\"\n");
+    std::fs::write(&toml, text).unwrap();
+    let (code, out, err) = check(tmp.path(), &["--format", "short"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let line = out
+        .lines()
+        .find(|l| {
+            l.contains("link `/analysis/gone/` does not resolve") || l.contains("link `/gone/`")
+        })
+        .unwrap_or_else(|| panic!("no broken menu link in:\n{out}"));
+    let summary = format!("{out}{err}");
+    let rendered: usize = summary
+        .split(" rendered pages")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no rendered page count in:\n{summary}"));
+    assert!(
+        line.contains(&format!("(on {rendered} pages, e.g. ")),
+        "{line} (rendered pages: {rendered})"
+    );
+}
