@@ -461,6 +461,21 @@ impl Config {
                 "create the folder, or remove `theme` to use the built-in default theme (used when there is no themes/default/ folder)",
             ));
         }
+        for (key, name) in [
+            ("highlight_theme", &config.markdown.highlight_theme),
+            (
+                "highlight_theme_dark",
+                &config.markdown.highlight_theme_dark,
+            ),
+        ] {
+            if !crate::highlight::has_theme(name) {
+                diags.push(err(
+                    &["markdown", key],
+                    format!("unknown highlight theme `{name}` in `markdown.{key}`"),
+                    "use a syntect theme such as InspiredGitHub, base16-ocean.light, base16-ocean.dark, Solarized (light), or one of bat's (Nord, OneHalfLight, OneHalfDark, GitHub, Dracula…)",
+                ));
+            }
+        }
         let p = &config.permalinks;
         for (key, pat) in [
             ("posts", &p.posts),
@@ -732,6 +747,32 @@ mod tests {
         let doc = schema::Document::parse(&Arc::from(text.as_str()));
         assert!(doc.diags.is_empty(), "{:?}", doc.diags);
         assert!(Config::parse(&text).is_ok());
+    }
+
+    #[test]
+    fn unknown_highlight_themes_are_reported_with_the_rest_at_their_values() {
+        let text = "paginate_by = 0\n[markdown]\nhighlight_theme = \"NoSuchTheme\"\nhighlight_theme_dark = \"Nord\"\n";
+        let e = Config::parse(text).unwrap_err();
+        let got: Vec<(usize, usize, &str)> = e
+            .items()
+            .iter()
+            .map(|d| (d.line.unwrap(), d.col.unwrap(), d.message.as_str()))
+            .collect();
+        assert!(
+            got.contains(&(
+                3,
+                19,
+                "unknown highlight theme `NoSuchTheme` in `markdown.highlight_theme`"
+            )),
+            "{got:?}"
+        );
+        assert!(got.iter().any(|(l, _, _)| *l == 1), "{got:?}");
+        assert!(
+            !got.iter().any(|(l, _, _)| *l == 4),
+            "Nord is a theme: {got:?}"
+        );
+        let both = "[markdown]\nhighlight_theme = \"A\"\nhighlight_theme_dark = \"B\"\n";
+        assert_eq!(Config::parse(both).unwrap_err().items().len(), 2);
     }
 
     #[test]

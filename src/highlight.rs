@@ -166,6 +166,19 @@ pub fn highlight(lang: &str, code: &str, max_bytes: usize) -> Outcome {
     Outcome::Html(html)
 }
 
+/// Whether `name` is a highlighting theme [`stylesheet`] knows: syntect's bundled themes
+/// (`InspiredGitHub`, `base16-ocean.dark`, …) or bat's from two-face (`Nord`, `GitHub`, …).
+pub fn has_theme(name: &str) -> bool {
+    // The defaults of `[markdown]`, answered without loading the theme sets.
+    if matches!(name, "InspiredGitHub" | "base16-ocean.dark") {
+        return true;
+    }
+    ThemeSet::load_defaults().themes.contains_key(name)
+        || two_face::theme::LazyThemeSet::from(two_face::theme::extra())
+            .get(name)
+            .is_some()
+}
+
 /// The stylesheet for highlighted code: `light` theme rules inside
 /// `@media (prefers-color-scheme: light)`, then `dark` theme rules inside
 /// `@media (prefers-color-scheme: dark)`. Each scheme is scoped to its own media query so a
