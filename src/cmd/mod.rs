@@ -30,9 +30,23 @@ pub fn site_root(root: Option<&Path>, command: &str) -> Result<PathBuf, u8> {
         Some(r) => r.display().to_string(),
         None => "the current folder".to_string(),
     };
-    crate::errln!(
-        "error: no {CONFIG_FILE} in {shown}: run smelt {command} in a site folder, pass --root DIR, or create a site with `smelt init`"
-    );
+    if root.is_some() && !dir.exists() {
+        crate::errln!(
+            "error: the folder {shown} does not exist: pass --root the folder that holds {CONFIG_FILE}, or create a site there with `smelt init {shown}`"
+        );
+    } else if root.is_some() && !dir.is_dir() {
+        crate::errln!(
+            "error: {shown} is not a folder: pass --root the folder that holds {CONFIG_FILE}"
+        );
+    } else if dir.join(CONFIG_FILE).exists() {
+        crate::errln!(
+            "error: {CONFIG_FILE} in {shown} is not a file: smelt reads its configuration from a file named {CONFIG_FILE}"
+        );
+    } else {
+        crate::errln!(
+            "error: no {CONFIG_FILE} in {shown}: run smelt {command} in a site folder, pass --root DIR, or create a site with `smelt init`"
+        );
+    }
     Err(USAGE)
 }
 

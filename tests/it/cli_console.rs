@@ -233,6 +233,36 @@ fn no_site_is_the_same_usage_error_for_every_command() {
     }
     // Nothing was created in the empty folder.
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+
+    // A --root that does not exist, and a site.toml that is a folder, are named as such.
+    let missing = tmp.path().join("nope");
+    let out = bin()
+        .args(["build", "--root"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: the folder {0} does not exist: pass --root the folder that holds site.toml, or create a site there with `smelt init {0}`\n",
+            missing.display()
+        )
+    );
+    std::fs::create_dir(empty.join("site.toml")).unwrap();
+    let out = bin()
+        .args(["check", "--root"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: site.toml in {} is not a file: smelt reads its configuration from a file named site.toml\n",
+            empty.display()
+        )
+    );
 }
 
 /// [`wait`], then the process's standard output and standard error as text.
