@@ -824,13 +824,13 @@ mod tests {
                     7,
                     20,
                     "`markdown.words_per_minute` must be a whole number ≥ 1, found 0",
-                    Some("write a number without quotes, e.g. markdown.words_per_minute = 1")
+                    Some("write a whole number of at least 1, e.g. markdown.words_per_minute = 1")
                 ),
                 (
                     9,
                     9,
                     "`feeds.limit` must be a whole number (0 or more), found -1",
-                    Some("write a number without quotes, e.g. feeds.limit = 1")
+                    Some("write a whole number, 0 or more, e.g. feeds.limit = 1")
                 ),
             ]
         );

@@ -382,7 +382,15 @@ impl Document {
                                 describe(v.get_ref())
                             ),
                         );
-                        self.diags.push(d.with_help(format!("e.g. {key} = \"…\"")));
+                        let help = match kind {
+                            Kind::ChoiceMap(o) => format!(
+                                "write one of {}, e.g. {key} = \"{}\"",
+                                quoted(o),
+                                o.first().copied().unwrap_or("…")
+                            ),
+                            _ => format!("e.g. {key} = \"…\""),
+                        };
+                        self.diags.push(d.with_help(help));
                         invalid.push(sub);
                     }
                 }
@@ -437,10 +445,16 @@ impl Document {
             format!("`{name}` must be {expected}, found {}", describe(value)),
         );
         let help = match kind {
-            Kind::Count { min, .. } => format!(
+            Kind::Count { min, .. } if matches!(value, DeValue::String(_)) => format!(
                 "write a number without quotes, e.g. {name} = {}",
                 min.max(1)
             ),
+            Kind::Count { min: 0, .. } => {
+                format!("write a whole number, 0 or more, e.g. {name} = 1")
+            }
+            Kind::Count { min, .. } => {
+                format!("write a whole number of at least {min}, e.g. {name} = {min}")
+            }
             Kind::Text => format!(
                 "put the value in quotes: {} = \"…\"",
                 path.last().map_or("", String::as_str)
