@@ -337,19 +337,29 @@ fn check_paths(
     }
     // Aliases: safe site paths that do not shadow real pages.
     let mut alias_claims: Vec<(String, String, &str, usize, usize)> = Vec::new();
-    for (source, aliases, alias_pos, text) in posts
+    for (source, own, aliases, alias_pos, text) in posts
         .iter()
-        .map(|p| (&p.source, &p.aliases, &p.alias_pos, &p.text))
+        .map(|p| (&p.source, &p.path, &p.aliases, &p.alias_pos, &p.text))
         .chain(
             pages
                 .iter()
-                .map(|p| (&p.source, &p.aliases, &p.alias_pos, &p.text)),
+                .map(|p| (&p.source, &p.path, &p.aliases, &p.alias_pos, &p.text)),
         )
     {
         for (i, alias) in aliases.iter().enumerate() {
             // Each alias at its own list entry.
             let pos = alias_pos.get(i).copied().unwrap_or((1, 1));
             match normalize_alias(alias) {
+                Ok(path) if path.eq_ignore_ascii_case(own) => diags.push(
+                    Diagnostic::error(
+                        "alias",
+                        format!("alias {alias:?} is this page's own URL {own}"),
+                    )
+                    .at_path(source)
+                    .at(pos.0, pos.1)
+                    .with_help("remove it: an alias redirects an old URL to this page, and a page needs no redirect to itself")
+                    .with_source(text.clone()),
+                ),
                 Ok(path) => alias_claims.push((
                     path,
                     format!("the alias {alias:?} of {source}"),

@@ -1,5 +1,6 @@
-//! Social-card images from front matter and site.toml: resolved against the page, and
-//! reported when the site does not have the file.
+//! Page-level URL values from front matter and site.toml: social-card images (resolved
+//! against the page, reported when the site does not have the file) and aliases that name
+//! the page itself.
 
 use std::fs;
 use std::path::Path;
@@ -91,6 +92,43 @@ fn missing_post_and_site_images_are_reported_at_their_keys() {
         !text
             .lines()
             .any(|l| l.contains("posts/bundle") && l.contains("missing-image")),
+        "{text}"
+    );
+}
+
+/// An alias that is the page's own URL is one clear error at the alias (not a URL collision
+/// of the page with itself), in build and check.
+#[test]
+fn an_alias_to_the_pages_own_url_is_named_as_such() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = tmp.path();
+    write(
+        r,
+        "site.toml",
+        "title = \"A\"\nbase_url = \"https://example.org/\"\n",
+    );
+    write(
+        r,
+        "content/posts/magnet-gap.md",
+        "---\ntitle: Magnet Gap\ndate: 2026-01-02\naliases:\n  - /old/\n  - /Posts/magnet-gap/\n---\nBody.\n",
+    );
+    let b = build_dir(r, &[]);
+    assert_eq!(b.code(), 1, "{}", b.stderr());
+    let err = b.stderr();
+    assert!(
+        err.contains("content/posts/magnet-gap.md:6:5: alias \"/Posts/magnet-gap/\" is this page's own URL /posts/magnet-gap/"),
+        "{err}"
+    );
+    assert!(!err.contains("both want the URL"), "{err}");
+    let out = smelt()
+        .args(["check", "--format", "short", "--root"])
+        .arg(r)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("content/posts/magnet-gap.md:6:5: error: alias \"/Posts/magnet-gap/\" is this page's own URL /posts/magnet-gap/ [alias]"),
         "{text}"
     );
 }
