@@ -46,14 +46,10 @@ use crate::pipeline::write::ManifestEntry;
 use crate::serve::deps::{self, Atoms};
 use crate::serve::parse_cache::{Key, Question, Recording, content_key, setup_key};
 
-/// The cache folder of the output folder `out` (absolute): its sibling
-/// `.<name>.smelt-cache`, like the staging folder `.<name>.smelt-staging` of the write stage.
+/// The cache folder of the output folder `out`: its sibling `.<name>.smelt-cache`, like
+/// the staging folder `.<name>.smelt-staging` of the write stage.
 pub fn dir_for(out: &Path) -> PathBuf {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
-    out.with_file_name(format!(".{name}.smelt-cache"))
+    crate::pipeline::write::sibling(out, "smelt-cache")
 }
 
 /// Version of the file layout; bump when the stored types change shape.

@@ -170,13 +170,16 @@ pub fn highlight(lang: &str, code: &str, max_bytes: usize) -> Outcome {
 /// (`InspiredGitHub`, `base16-ocean.dark`, …) or bat's from two-face (`Nord`, `GitHub`, …).
 pub fn has_theme(name: &str) -> bool {
     // The defaults of `[markdown]`, answered without loading the theme sets.
-    if matches!(name, "InspiredGitHub" | "base16-ocean.dark") {
-        return true;
-    }
-    ThemeSet::load_defaults().themes.contains_key(name)
-        || two_face::theme::LazyThemeSet::from(two_face::theme::extra())
+    matches!(name, "InspiredGitHub" | "base16-ocean.dark") || find_theme(name).is_some()
+}
+
+/// The theme called `name`: syntect's bundled ones first, then bat's from two-face.
+fn find_theme(name: &str) -> Option<syntect::highlighting::Theme> {
+    ThemeSet::load_defaults().themes.remove(name).or_else(|| {
+        two_face::theme::LazyThemeSet::from(two_face::theme::extra())
             .get(name)
-            .is_some()
+            .cloned()
+    })
 }
 
 /// The stylesheet for highlighted code: `light` theme rules inside
@@ -187,16 +190,7 @@ pub fn has_theme(name: &str) -> bool {
 /// (`InspiredGitHub`, `base16-ocean.dark`, `Solarized (light)`, …) or bat's from two-face.
 /// Returns the unknown name when a theme does not exist.
 pub fn stylesheet(light: &str, dark: &str) -> Result<String, String> {
-    let defaults = ThemeSet::load_defaults();
-    let extra = two_face::theme::LazyThemeSet::from(two_face::theme::extra());
-    let theme = |name: &str| -> Result<syntect::highlighting::Theme, String> {
-        defaults
-            .themes
-            .get(name)
-            .or_else(|| extra.get(name))
-            .cloned()
-            .ok_or_else(|| name.to_string())
-    };
+    let theme = |name: &str| find_theme(name).ok_or_else(|| name.to_string());
     let light_css =
         css_for_theme_with_class_style(&theme(light)?, CLASS_STYLE).map_err(|e| e.to_string())?;
     let dark_css =

@@ -152,12 +152,19 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<PathBuf, Error> {
     Ok(out_abs)
 }
 
-fn staging_path(out: &Path) -> PathBuf {
+/// The hidden sibling `.<name>.<suffix>` of the output folder `out` (`public` when `out`
+/// has no name): where smelt keeps what belongs to that output but must not be deployed.
+pub fn sibling(out: &Path, suffix: &str) -> PathBuf {
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "public".into());
-    out.with_file_name(format!(".{name}.smelt-staging"))
+    out.with_file_name(format!(".{name}.{suffix}"))
+}
+
+/// The staging folder of the output folder `out`: `.<name>.smelt-staging` beside it.
+pub fn staging_path(out: &Path) -> PathBuf {
+    sibling(out, "smelt-staging")
 }
 
 /// The bytes of a file to write: its own, or a static file's, read from disk.
@@ -353,12 +360,13 @@ impl Writer {
             return Err(duplicate_output(rel, &first.origin, origin));
         }
         let mut folded = self.folded.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(other) = folded.get(&rel.to_lowercase())
+        let lower = rel.to_lowercase();
+        if let Some(other) = folded.get(&lower)
             && let Some(first) = new.get(other)
         {
             return Err(case_collision(other, &first.origin, rel, origin));
         }
-        folded.insert(rel.to_lowercase(), rel.to_string());
+        folded.insert(lower, rel.to_string());
         drop(folded);
         new.insert(
             rel.to_string(),

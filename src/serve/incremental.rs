@@ -353,10 +353,9 @@ impl Builder {
             Some(m) => m.config.output_path(&self.root, None),
             None => self.root.join("public"),
         };
-        let staging = crate::cache::dir_for(&out).with_extension("smelt-staging");
         vec![
             crate::cache::dir_for(&out),
-            staging,
+            crate::pipeline::write::staging_path(&out),
             out,
             self.root.join(".smelt-cache"),
         ]

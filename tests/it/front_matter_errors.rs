@@ -137,22 +137,7 @@ fn numbers_in_any_field_are_reported_in_words() {
             || s.contains("invalid value")
             || s.contains("YAML value")
     };
-    let fields = [
-        "title",
-        "date",
-        "updated",
-        "author",
-        "tags",
-        "highlights",
-        "citation",
-        "sources",
-        "summary",
-        "draft",
-        "slug",
-        "aliases",
-        "image",
-        "extra",
-    ];
+    let fields = smelt::front_matter::POST_KEYS;
     let values = [
         "-1",
         "99999999999999999999",
@@ -160,7 +145,7 @@ fn numbers_in_any_field_are_reported_in_words() {
         "1.5",
         "1e999",
     ];
-    for field in fields {
+    for &field in fields {
         for value in values {
             let shaped = match field {
                 "tags" | "highlights" | "aliases" => format!("[{value}]"),
