@@ -6,7 +6,7 @@
 //! shard starts); every word maps to exactly one stem; postings list doc ids ascending; a
 //! shard holds the postings of every stem its words map to, so one fetch answers a word.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
@@ -102,7 +102,7 @@ fn fold_doc(doc: &Doc) -> Folded {
     }
 }
 
-/// A document cut into words: body length in words, and each distinct word's counts, sorted.
+/// A document cut into words: body length in words, and each distinct word's counts.
 struct Analysed<'a> {
     len: u32,
     words: Vec<(&'a str, Counts)>,
@@ -120,8 +120,9 @@ fn analyse(f: &Folded) -> Analysed<'_> {
             map.entry(w).or_default().flags |= flag
         });
     }
-    let mut words: Vec<(&str, Counts)> = map.into_iter().collect();
-    words.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // Unordered: the vocabulary is sorted once for all documents, and each document's
+    // postings are ordered by stem when they are mapped.
+    let words: Vec<(&str, Counts)> = map.into_iter().collect();
     Analysed { len, words }
 }
 
@@ -190,13 +191,19 @@ impl Index {
             (total as f32 / docs.len() as f32).max(1.0)
         };
 
-        let mut seen: HashMap<&str, ()> = HashMap::default();
-        for a in &analysed {
-            for (w, _) in &a.words {
-                seen.entry(*w).or_insert(());
-            }
-        }
-        let mut vocab: Vec<&str> = seen.into_keys().collect();
+        // Distinct words of all documents: sets of parts of the corpus, merged.
+        let seen: HashSet<&str> = analysed
+            .par_iter()
+            .fold(HashSet::default, |mut set, a| {
+                set.extend(a.words.iter().map(|(w, _)| *w));
+                set
+            })
+            .reduce(HashSet::default, |a, b| {
+                let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+                big.extend(small);
+                big
+            });
+        let mut vocab: Vec<&str> = seen.into_iter().collect();
         vocab.par_sort_unstable_by(|a, b| js_order(a, b));
 
         let stemmer = Stemmer::create(Algorithm::English);

@@ -14,11 +14,6 @@ macro_rules! stop_words {
         /// English function words, which match nearly every post and carry no meaning on their
         /// own. Sorted; none longer than five bytes.
         pub const STOP_WORDS: &[&str] = &[$($w),*];
-
-        /// `true` for a stop word (see [`STOP_WORDS`]).
-        pub fn is_stop_word(w: &str) -> bool {
-            w.len() <= 5 && matches!(w, $($w)|*)
-        }
     };
 }
 
@@ -31,6 +26,56 @@ stop_words![
     "we", "were", "what", "when", "where", "which", "while", "who", "will", "with", "would", "you",
     "your",
 ];
+
+/// A word of at most five bytes as one number (its bytes, big-endian), or `None` if longer.
+/// No word byte is zero, so different words give different numbers.
+const fn short_key(w: &[u8]) -> Option<u64> {
+    if w.len() > 5 {
+        return None;
+    }
+    let mut k = 0u64;
+    let mut i = 0;
+    while i < w.len() {
+        k = (k << 8) | w[i] as u64;
+        i += 1;
+    }
+    Some(k)
+}
+
+/// [`STOP_WORDS`] as [`short_key`]s, sorted, for a binary search of a few integer compares
+/// per word (the index calls [`is_stop_word`] for every word of every post).
+const STOP_KEYS: [u64; STOP_WORDS.len()] = {
+    let mut keys = [0u64; STOP_WORDS.len()];
+    let mut i = 0;
+    while i < keys.len() {
+        keys[i] = match short_key(STOP_WORDS[i].as_bytes()) {
+            Some(k) => k,
+            None => panic!("a stop word is longer than five bytes"),
+        };
+        i += 1;
+    }
+    // Insertion sort: const context.
+    let mut i = 1;
+    while i < keys.len() {
+        let mut j = i;
+        while j > 0 && keys[j - 1] > keys[j] {
+            let t = keys[j];
+            keys[j] = keys[j - 1];
+            keys[j - 1] = t;
+            j -= 1;
+        }
+        i += 1;
+    }
+    keys
+};
+
+/// `true` for a stop word (see [`STOP_WORDS`]).
+pub fn is_stop_word(w: &str) -> bool {
+    match short_key(w.as_bytes()) {
+        Some(k) => STOP_KEYS.binary_search(&k).is_ok(),
+        None => false,
+    }
+}
 
 /// Longest word kept, in characters; longer runs are identifiers, URLs or base64 noise.
 pub const MAX_WORD_CHARS: usize = 40;
@@ -197,23 +242,71 @@ fn is_hex_hash(t: &str) -> bool {
 /// words over [`MAX_WORD_CHARS`], commit-hash-like hex runs and [`STOP_WORDS`]. A token with a
 /// letter prefix before a dotted number (`v12.16.3`) also yields the number (`12.16.3`), so a
 /// version is found with or without its prefix.
+///
+/// Cuts exactly the tokens of [`tokens`] (a test holds them equal), in one pass that also
+/// counts characters and notes dots, because the index runs it over every word of every post.
 pub fn words<'a>(folded: &'a str, mut f: impl FnMut(&'a str)) {
-    for t in tokens(folded) {
-        let n = if t.is_ascii() {
-            t.len()
+    let b = folded.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        if c < 0x80 {
+            if !c.is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
         } else {
-            t.chars().count()
-        };
-        if !(2..=MAX_WORD_CHARS).contains(&n) || is_stop_word(t) || is_hex_hash(t) {
+            let (word, _, len) = class_slow(folded, i);
+            if !word {
+                i += len;
+                continue;
+            }
+        }
+        let start = i;
+        let mut chars = 0usize;
+        let mut prev_digit = false;
+        let mut dotted = false;
+        while i < n {
+            let c = b[i];
+            if c.is_ascii_alphanumeric() {
+                prev_digit = c.is_ascii_digit();
+                i += 1;
+                chars += 1;
+                continue;
+            }
+            if c == b'.' {
+                if prev_digit && i + 1 < n && class_at(folded, i + 1).1 {
+                    prev_digit = false;
+                    dotted = true;
+                    i += 1;
+                    chars += 1;
+                    continue;
+                }
+                break;
+            }
+            if c < 0x80 {
+                break;
+            }
+            let (word, digit, len) = class_slow(folded, i);
+            if !word {
+                break;
+            }
+            prev_digit = digit;
+            i += len;
+            chars += 1;
+        }
+        let t = &folded[start..i];
+        if !(2..=MAX_WORD_CHARS).contains(&chars) || is_stop_word(t) || is_hex_hash(t) {
             continue;
         }
         f(t);
-        if t.contains('.')
-            && let Some(i) = t.find(|c: char| c.is_ascii_digit())
-            && i > 0
-            && t[..i].chars().all(char::is_alphabetic)
+        if dotted
+            && let Some(j) = t.find(|c: char| c.is_ascii_digit())
+            && j > 0
+            && t[..j].chars().all(char::is_alphabetic)
         {
-            f(&t[i..]);
+            f(&t[j..]);
         }
     }
 }
@@ -299,11 +392,41 @@ pub fn html_text(html: &str) -> (String, String) {
 }
 
 fn is_inline(name: &str) -> bool {
-    const INLINE: &[&str] = &[
-        "a", "abbr", "b", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "s",
-        "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var",
-    ];
-    INLINE.iter().any(|n| n.eq_ignore_ascii_case(name))
+    // Lower-cased into a buffer first: one `match`, not a case-insensitive compare per name
+    // (this runs for every tag of every post).
+    let b = name.as_bytes();
+    if b.len() > 6 {
+        return false;
+    }
+    let mut buf = [0u8; 6];
+    for (d, s) in buf.iter_mut().zip(b) {
+        *d = s.to_ascii_lowercase();
+    }
+    matches!(
+        &buf[..b.len()],
+        b"a" | b"abbr"
+            | b"b"
+            | b"cite"
+            | b"code"
+            | b"del"
+            | b"dfn"
+            | b"em"
+            | b"i"
+            | b"ins"
+            | b"kbd"
+            | b"mark"
+            | b"q"
+            | b"s"
+            | b"samp"
+            | b"small"
+            | b"span"
+            | b"strong"
+            | b"sub"
+            | b"sup"
+            | b"time"
+            | b"u"
+            | b"var"
+    )
 }
 
 /// Appends one space unless `out` is empty or already ends with one.
@@ -399,6 +522,43 @@ mod tests {
         assert!(is_stop_word("the"));
         assert!(!is_stop_word("thee"));
         assert!(!is_stop_word("china"));
+        assert!(!is_stop_word("thereby"));
+        assert!(!is_stop_word(""));
+    }
+
+    /// [`words`] as the doc describes it, from [`tokens`] and a plain list search.
+    fn words_by_tokens(folded: &str) -> Vec<&str> {
+        let mut v = Vec::new();
+        for t in tokens(folded) {
+            let n = t.chars().count();
+            if !(2..=MAX_WORD_CHARS).contains(&n) || STOP_WORDS.contains(&t) || is_hex_hash(t) {
+                continue;
+            }
+            v.push(t);
+            if t.contains('.')
+                && let Some(i) = t.find(|c: char| c.is_ascii_digit())
+                && i > 0
+                && t[..i].chars().all(char::is_alphabetic)
+            {
+                v.push(&t[i..]);
+            }
+        }
+        v
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_cut_what_tokens_cut(s in "[a-fA-Z0-9 .,'’é\u{301}ßΣ一_-]{0,80}") {
+            let folded = fold(&s);
+            let mut got = Vec::new();
+            words(&folded, |w| got.push(w));
+            proptest::prop_assert_eq!(got, words_by_tokens(&folded));
+        }
+
+        #[test]
+        fn stop_word_lookup_is_the_list(s in "[a-z]{0,7}") {
+            proptest::prop_assert_eq!(is_stop_word(&s), STOP_WORDS.contains(&s.as_str()));
+        }
     }
 
     #[test]
@@ -444,6 +604,11 @@ mod tests {
         let (text, headings) = html_text(html);
         assert_eq!(text, "Rare & Earths Text with emphasis. one two Note.");
         assert_eq!(headings, "Rare & Earths");
+        // Inline elements join words, block ones separate them, in any letter case.
+        assert_eq!(
+            html_text("<P>a</P><SPAN>b</SPAN>c<Strong>d</Strong><TD>e</TD><abbrx>f</abbrx>g").0,
+            "a bcd e f g"
+        );
     }
 
     #[test]
