@@ -162,6 +162,31 @@ fn bench_site(c: &mut Criterion) {
     });
     let config = pipeline::load_config(&opts).unwrap();
     let prepared = pipeline::prepare(&opts, config).unwrap();
+    // The search stage alone, and its two halves: body text and words, then the index.
+    let site_ref = &prepared.site;
+    g.bench_function("search index files", |b| {
+        b.iter(|| smelt::search::build_files(site_ref).unwrap())
+    });
+    let docs: Vec<smelt::search::index::Doc> = site_ref
+        .posts
+        .iter()
+        .map(|p| smelt::search::doc_of(site_ref, p))
+        .collect();
+    g.bench_function("search docs (body text)", |b| {
+        b.iter(|| {
+            site_ref
+                .posts
+                .iter()
+                .map(|p| smelt::search::doc_of(site_ref, p))
+                .collect::<Vec<_>>()
+        })
+    });
+    g.bench_function("search index (words, postings, shards)", |b| {
+        b.iter(|| {
+            let ix = smelt::search::index::Index::build(&docs);
+            ix.shards(smelt::search::SHARD_BYTES)
+        })
+    });
     g.bench_function("render (in memory)", |b| {
         b.iter(|| pipeline::render::render_site(&prepared.site, &prepared.templates).unwrap())
     });
