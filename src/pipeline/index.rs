@@ -480,7 +480,8 @@ fn related_by_tags(post_tags: &[&[usize]], tag_posts: &[&[usize]], k: usize) -> 
                 // thousands of posts can share a popular tag, and only a handful are kept.
                 let better =
                     |a: (u16, usize), b: (u16, usize)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
-                let mut best: Vec<(u16, usize)> = Vec::with_capacity(k + 1);
+                // `k` comes from site.toml and may be huge: reserve for what can be kept.
+                let mut best: Vec<(u16, usize)> = Vec::with_capacity(k.min(touched.len()) + 1);
                 for &j in touched.iter() {
                     let cand = (counts[j], j);
                     counts[j] = 0;
@@ -596,6 +597,16 @@ mod tests {
                 c.into_iter().take(k).map(|(_, j)| j).collect()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_huge_related_posts_setting_keeps_every_candidate() {
+        let post_tags: Vec<Vec<usize>> = vec![vec![0], vec![0, 1], vec![1], vec![]];
+        let tag_posts: Vec<&[usize]> = vec![&[0, 1], &[1, 2]];
+        let pt: Vec<&[usize]> = post_tags.iter().map(Vec::as_slice).collect();
+        let all = related_by_tags(&pt, &tag_posts, usize::MAX);
+        assert_eq!(all, [vec![1], vec![0, 2], vec![1], vec![]]);
+        assert_eq!(all, related_reference(&post_tags, usize::MAX));
     }
 
     proptest::proptest! {
