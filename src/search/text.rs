@@ -27,8 +27,9 @@ stop_words![
     "your",
 ];
 
-/// A word of at most five bytes as one number (its bytes, big-endian), or `None` if longer.
-/// No word byte is zero, so different words give different numbers.
+/// A string of at most five bytes as one number: its bytes (big-endian) and, above them, its
+/// length, so different strings give different numbers (`"\0a"` is not `"a"`); `None` if
+/// longer.
 const fn short_key(w: &[u8]) -> Option<u64> {
     if w.len() > 5 {
         return None;
@@ -39,7 +40,7 @@ const fn short_key(w: &[u8]) -> Option<u64> {
         k = (k << 8) | w[i] as u64;
         i += 1;
     }
-    Some(k)
+    Some(k | (w.len() as u64) << 40)
 }
 
 /// [`STOP_WORDS`] as [`short_key`]s, sorted, for a binary search of a few integer compares
@@ -524,6 +525,8 @@ mod tests {
         assert!(!is_stop_word("china"));
         assert!(!is_stop_word("thereby"));
         assert!(!is_stop_word(""));
+        assert!(!is_stop_word("\0a"));
+        assert!(!is_stop_word("\0\0the"));
     }
 
     /// [`words`] as the doc describes it, from [`tokens`] and a plain list search.
@@ -556,7 +559,7 @@ mod tests {
         }
 
         #[test]
-        fn stop_word_lookup_is_the_list(s in "[a-z]{0,7}") {
+        fn stop_word_lookup_is_the_list(s in "[a-z\\x00é]{0,7}") {
             proptest::prop_assert_eq!(is_stop_word(&s), STOP_WORDS.contains(&s.as_str()));
         }
     }
