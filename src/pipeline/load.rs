@@ -251,13 +251,19 @@ pub fn load(root: &Path, theme: &Theme) -> Loaded {
         diags.extend(diag);
     }
 
-    // Static files: theme first, then content non-Markdown files, then the site's static/
-    // (later entries override earlier ones with the same output path).
+    // Static files: theme first, then content non-Markdown files, then the site's static/.
+    // The site's files override the theme's (that is how a theme is customised); a file under
+    // content/ and one under static/ with the same output path are two of the site's own
+    // files, and one would silently replace the other: an error naming both.
     let mut by_out: std::collections::BTreeMap<String, StaticFile> = Default::default();
     for sf in theme.static_files() {
         by_out.insert(sf.to.clone(), sf);
     }
+    let mut from_content: std::collections::HashMap<String, PathBuf> = Default::default();
     for sf in content_static {
+        if let StaticSource::Disk(p) = &sf.from {
+            from_content.insert(sf.to.clone(), p.clone());
+        }
         by_out.insert(sf.to.clone(), sf);
     }
     let static_root = root.join(STATIC_DIR);
@@ -265,6 +271,14 @@ pub fn load(root: &Path, theme: &Theme) -> Loaded {
         for path in walk_sorted(&static_root, &mut diags, root) {
             let rel = path.strip_prefix(&static_root).unwrap_or(&path);
             let to = display_path(rel);
+            if let Some(other) = from_content.get(&to) {
+                use crate::pipeline::render::Origin;
+                diags.push(crate::pipeline::write::duplicate_output(
+                    &to,
+                    &Origin::copied_from(root, other),
+                    &Origin::copied_from(root, &path),
+                ));
+            }
             by_out.insert(
                 to.clone(),
                 StaticFile {

@@ -134,6 +134,42 @@ fn a_content_file_over_the_sitemap() {
 }
 
 #[test]
+fn a_content_file_and_a_static_file_with_one_output_path() {
+    let site = site_copy("basic");
+    let root = site.path();
+    assert!(run(root, &["build"]).status.success());
+    let before = snapshot(&root.join("public"));
+    std::fs::write(root.join("content/notes.txt"), "from content").unwrap();
+    std::fs::create_dir_all(root.join("static")).unwrap();
+    std::fs::write(root.join("static/notes.txt"), "from static").unwrap();
+    let expected = "content/notes.txt:1:1: error: content/notes.txt and static/notes.txt both write notes.txt [output]";
+    let b = run(root, &["build"]);
+    assert_eq!(b.status.code(), Some(1), "{}", stderr(&b));
+    assert!(
+        stderr(&b).contains("content/notes.txt and static/notes.txt both write notes.txt"),
+        "{}",
+        stderr(&b)
+    );
+    assert_eq!(
+        snapshot(&root.join("public")),
+        before,
+        "the failed build changed public/"
+    );
+    let c = run(root, &["check", "--format", "short"]);
+    let out = String::from_utf8_lossy(&c.stdout);
+    assert_eq!(out.matches("both write notes.txt").count(), 1, "{out}");
+    assert!(out.contains(expected), "{out}");
+    // The theme's files are still the site's to replace.
+    std::fs::remove_file(root.join("content/notes.txt")).unwrap();
+    std::fs::write(root.join("static/style.css"), "body{}").unwrap();
+    assert!(run(root, &["build"]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(root.join("public/style.css")).unwrap(),
+        "body{}"
+    );
+}
+
+#[test]
 fn a_content_file_over_a_post_page() {
     collision_leaves_output_alone(
         "content/posts/first/index.html",
