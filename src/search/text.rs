@@ -176,43 +176,55 @@ fn class_slow(s: &str, i: usize) -> (bool, bool, usize) {
     }
 }
 
-/// Cuts folded text into raw tokens: maximal runs of letters and digits, where a `.` between
-/// two digits stays inside the token (`12.16.3`, `1.5`). Everything else separates.
-pub fn tokens(folded: &str) -> impl Iterator<Item = &str> {
+/// A raw token of folded text, with what the cut saw in it.
+struct Token<'a> {
+    text: &'a str,
+    /// Length in characters.
+    chars: usize,
+    /// Whether a `.` between two digits is inside it.
+    dotted: bool,
+}
+
+/// The one tokenizer behind [`tokens`] and [`words`]: calls `f` with each maximal run of
+/// letters and digits, where a `.` between two digits stays inside the token. A plain loop
+/// that counts characters and notes dots while cutting, because the index runs it over every
+/// word of every post (an iterator here measured slower index builds).
+fn scan<'a>(folded: &'a str, mut f: impl FnMut(Token<'a>)) {
     let bytes = folded.as_bytes();
+    let n = bytes.len();
     let mut i = 0;
-    std::iter::from_fn(move || {
-        loop {
-            if i >= bytes.len() {
-                return None;
-            }
-            let b = bytes[i];
-            if b < 0x80 {
-                if b.is_ascii_alphanumeric() {
-                    break;
-                }
+    while i < n {
+        let b = bytes[i];
+        if b < 0x80 {
+            if !b.is_ascii_alphanumeric() {
                 i += 1;
                 continue;
             }
+        } else {
             let (word, _, len) = class_slow(folded, i);
-            if word {
-                break;
+            if !word {
+                i += len;
+                continue;
             }
-            i += len;
         }
         let start = i;
+        let mut chars = 0;
         let mut prev_digit = false;
-        while i < bytes.len() {
+        let mut dotted = false;
+        while i < n {
             let b = bytes[i];
             if b.is_ascii_alphanumeric() {
                 prev_digit = b.is_ascii_digit();
                 i += 1;
+                chars += 1;
                 continue;
             }
             if b == b'.' {
-                if prev_digit && i + 1 < bytes.len() && class_at(folded, i + 1).1 {
+                if prev_digit && i + 1 < n && class_at(folded, i + 1).1 {
                     prev_digit = false;
+                    dotted = true;
                     i += 1;
+                    chars += 1;
                     continue;
                 }
                 break;
@@ -226,9 +238,22 @@ pub fn tokens(folded: &str) -> impl Iterator<Item = &str> {
             }
             prev_digit = digit;
             i += len;
+            chars += 1;
         }
-        Some(&folded[start..i])
-    })
+        f(Token {
+            text: &folded[start..i],
+            chars,
+            dotted,
+        });
+    }
+}
+
+/// Cuts folded text into raw tokens: maximal runs of letters and digits, where a `.` between
+/// two digits stays inside the token (`12.16.3`, `1.5`). Everything else separates.
+pub fn tokens(folded: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    scan(folded, |t| out.push(t.text));
+    out
 }
 
 /// A commit-hash-like token: seven or more hex digits mixing letters and digits.
@@ -243,73 +268,27 @@ fn is_hex_hash(t: &str) -> bool {
 /// words over [`MAX_WORD_CHARS`], commit-hash-like hex runs and [`STOP_WORDS`]. A token with a
 /// letter prefix before a dotted number (`v12.16.3`) also yields the number (`12.16.3`), so a
 /// version is found with or without its prefix.
-///
-/// Cuts exactly the tokens of [`tokens`] (a test holds them equal), in one pass that also
-/// counts characters and notes dots, because the index runs it over every word of every post.
 pub fn words<'a>(folded: &'a str, mut f: impl FnMut(&'a str)) {
-    let b = folded.as_bytes();
-    let n = b.len();
-    let mut i = 0;
-    while i < n {
-        let c = b[i];
-        if c < 0x80 {
-            if !c.is_ascii_alphanumeric() {
-                i += 1;
-                continue;
+    scan(
+        folded,
+        |Token {
+             text: t,
+             chars,
+             dotted,
+         }| {
+            if !(2..=MAX_WORD_CHARS).contains(&chars) || is_stop_word(t) || is_hex_hash(t) {
+                return;
             }
-        } else {
-            let (word, _, len) = class_slow(folded, i);
-            if !word {
-                i += len;
-                continue;
+            f(t);
+            if dotted
+                && let Some(j) = t.find(|c: char| c.is_ascii_digit())
+                && j > 0
+                && t[..j].chars().all(char::is_alphabetic)
+            {
+                f(&t[j..]);
             }
-        }
-        let start = i;
-        let mut chars = 0usize;
-        let mut prev_digit = false;
-        let mut dotted = false;
-        while i < n {
-            let c = b[i];
-            if c.is_ascii_alphanumeric() {
-                prev_digit = c.is_ascii_digit();
-                i += 1;
-                chars += 1;
-                continue;
-            }
-            if c == b'.' {
-                if prev_digit && i + 1 < n && class_at(folded, i + 1).1 {
-                    prev_digit = false;
-                    dotted = true;
-                    i += 1;
-                    chars += 1;
-                    continue;
-                }
-                break;
-            }
-            if c < 0x80 {
-                break;
-            }
-            let (word, digit, len) = class_slow(folded, i);
-            if !word {
-                break;
-            }
-            prev_digit = digit;
-            i += len;
-            chars += 1;
-        }
-        let t = &folded[start..i];
-        if !(2..=MAX_WORD_CHARS).contains(&chars) || is_stop_word(t) || is_hex_hash(t) {
-            continue;
-        }
-        f(t);
-        if dotted
-            && let Some(j) = t.find(|c: char| c.is_ascii_digit())
-            && j > 0
-            && t[..j].chars().all(char::is_alphabetic)
-        {
-            f(&t[j..]);
-        }
-    }
+        },
+    );
 }
 
 /// Plain text of rendered body HTML, with the text of headings (`h1`–`h6`) also returned
@@ -579,8 +558,7 @@ mod tests {
 
     #[test]
     fn tokens_keep_dotted_numbers_and_split_on_punctuation() {
-        let t: Vec<&str> =
-            tokens("node v12.16.3 (lts), 1.5% of u.s. china's e-mail 2026.").collect();
+        let t: Vec<&str> = tokens("node v12.16.3 (lts), 1.5% of u.s. china's e-mail 2026.");
         assert_eq!(
             t,
             [
