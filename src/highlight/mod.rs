@@ -3,16 +3,19 @@
 //!
 //! The syntax set (syntect's defaults plus bat's extra syntaxes from `two-face`) is loaded once
 //! per process, lazily, and shared by all threads. Results are memoised by (language, code)
-//! hash, so unchanged blocks are not re-highlighted on serve rebuilds. Blocks over the size
+//! hash, so unchanged blocks are not re-highlighted on serve rebuilds, and lines by parser
+//! state (see [`lines`]), so a line repeated across blocks is parsed once. Blocks over the size
 //! limit, or with a line longer than [`MAX_LINE_BYTES`], are emitted plain (escaped) — regex
 //! highlighters can take minutes on pathological input.
+
+pub mod lines;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use syntect::highlighting::ThemeSet;
-use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
-use syntect::parsing::{SyntaxReference, SyntaxSet};
+use syntect::html::{ClassStyle, css_for_theme_with_class_style, line_tokens_to_classed_spans};
+use syntect::parsing::{ParseState, ScopeStack, SyntaxReference, SyntaxSet};
 
 /// CSS class prefix of highlighted tokens.
 pub const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
@@ -121,13 +124,14 @@ fn escape(code: &str) -> Arc<str> {
     Arc::from(out)
 }
 
-/// Empties the in-process memo of highlighted blocks. The memo pays off across rebuilds in
+/// Empties the in-process memos of highlighted blocks and parsed lines. The memo pays off across rebuilds in
 /// one process (`serve`); a one-shot `build` calls this once its bodies are rendered, so the
 /// highlighted HTML is not held twice (in the memo and in the bodies) while it renders pages.
 pub fn forget_memo() {
     if let Ok(mut m) = MEMO.lock() {
         *m = HashMap::new();
     }
+    lines::forget();
 }
 
 /// Highlights `code` written in `lang` (already stripped of attributes). `max_bytes` is the
@@ -150,20 +154,34 @@ pub fn highlight(lang: &str, code: &str, max_bytes: usize) -> Outcome {
     if let Some(hit) = MEMO.lock().ok().and_then(|m| m.get(&key).cloned()) {
         return Outcome::Html(hit);
     }
-    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &SYNTAXES, CLASS_STYLE);
-    for line in syntect::util::LinesWithEndings::from(code) {
-        if generator
-            .parse_html_for_line_which_includes_newline(line)
-            .is_err()
-        {
-            return Outcome::Html(escape(code));
-        }
-    }
-    let html: Arc<str> = Arc::from(generator.finalize());
+    let Some(html) = classed_html(syntax, code) else {
+        return Outcome::Html(escape(code));
+    };
+    let html: Arc<str> = Arc::from(html);
     if let Ok(mut m) = MEMO.lock() {
         m.insert(key, html.clone());
     }
     Outcome::Html(html)
+}
+
+/// `code` as HTML spans with [`CLASS_STYLE`] classes: what syntect's `ClassedHTMLGenerator`
+/// makes, with lines parsed through the [`lines`] memo. `None` when syntect fails to parse.
+fn classed_html(syntax: &SyntaxReference, code: &str) -> Option<String> {
+    let mut state = ParseState::new(syntax);
+    let mut scopes = ScopeStack::new();
+    let mut html = String::with_capacity(code.len() * 3);
+    let mut open_spans: isize = 0;
+    for line in syntect::util::LinesWithEndings::from(code) {
+        let ops = lines::parse_line(&mut state, line, &SYNTAXES).ok()?;
+        let (spans, delta) =
+            line_tokens_to_classed_spans(line, &ops, CLASS_STYLE, &mut scopes).ok()?;
+        open_spans += delta;
+        html.push_str(&spans);
+    }
+    for _ in 0..open_spans {
+        html.push_str("</span>");
+    }
+    Some(html)
 }
 
 /// Whether `name` is a highlighting theme [`stylesheet`] knows: syntect's bundled themes
@@ -243,6 +261,78 @@ mod tests {
         };
         assert!(h.contains("<span class=\"hl-"), "{h}");
         assert!(h.contains("&lt;"), "{h}");
+    }
+
+    /// What syntect's own generator makes of `code`, without our line memo.
+    fn syntect_html(lang: &str, code: &str) -> String {
+        let syntax = find_syntax(lang).unwrap();
+        let mut g = syntect::html::ClassedHTMLGenerator::new_with_class_style(
+            syntax,
+            &SYNTAXES,
+            CLASS_STYLE,
+        );
+        for line in syntect::util::LinesWithEndings::from(code) {
+            g.parse_html_for_line_which_includes_newline(line).unwrap();
+        }
+        g.finalize()
+    }
+
+    #[test]
+    fn memoised_lines_give_syntects_html() {
+        let blocks = [
+            (
+                "rust",
+                "/// Doc.\npub fn f(xs: &[f64]) -> Vec<f64> {\n    let s = \"a\n    }\";\n    /* }\n    */ out\n}\n",
+            ),
+            (
+                "python",
+                "def f(rows):\n    '''Doc.\n    x = 1\n    '''\n    x = 1\n    return f\"{x!r}\"\n",
+            ),
+            (
+                "bash",
+                "set -euo pipefail\ncat <<EOF\nfor f in *; do echo \"$f\"; done\nEOF\nfor f in *; do echo \"$f\"; done\n",
+            ),
+            ("yaml", "a: |\n  b: 1\nb: 1\n# c\n"),
+            ("json", "{\n  \"a\": [1, \"}\"],\n  \"b\": null\n}\n"),
+        ];
+        // Twice, and each block after the others, so most lines are memo hits the second time.
+        for _ in 0..2 {
+            for (lang, code) in blocks {
+                let syntax = find_syntax(lang).unwrap();
+                assert_eq!(
+                    classed_html(syntax, code).unwrap(),
+                    syntect_html(lang, code),
+                    "{lang}"
+                );
+            }
+        }
+    }
+
+    /// Line pieces that open and close strings, comments, heredocs and blocks in the
+    /// languages below, so generated blocks wander through many parser states.
+    const PIECES: &[&str] = &[
+        "x = 1", "\"", "'''", "\"\"\"", "/*", "*/", "#", "//", "{", "}", "[", "]", "(", ")",
+        "<<EOF", "EOF", "r#\"", "\"#", "- a:", "  b: |", "fn f() {", "def f():", "`", "\\", "",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn memoised_lines_give_syntects_html_for_generated_blocks(
+            lang in proptest::sample::select(&["rust", "python", "bash", "yaml", "js", "c"][..]),
+            lines in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(PIECES), 0..4), 1..12),
+        ) {
+            let code: String = lines.iter().map(|l| l.join(" ") + "\n").collect();
+            let syntax = find_syntax(lang).unwrap();
+            // The second run meets every line again, in the states the first run left.
+            for _ in 0..2 {
+                proptest::prop_assert_eq!(
+                    classed_html(syntax, &code).unwrap(),
+                    syntect_html(lang, &code)
+                );
+            }
+        }
     }
 
     #[test]
