@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::cache;
+use crate::cache::{self, snapshot};
 use crate::config::Config;
 use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::model::Site;
@@ -147,13 +147,41 @@ pub struct BuildReport {
 #[allow(clippy::result_large_err)]
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let start = Instant::now();
+    let started = std::time::SystemTime::now();
     let mut trace = Trace::from_env(start);
     let config = load_config(opts).map_err(Error::Content)?;
     let out = config.output_path(&opts.root, opts.output.as_deref());
     // Refuse a dangerous output folder before doing any work.
-    write::check_output_dir(&opts.root, &out)?;
+    let out_abs = write::check_output_dir(&opts.root, &out)?;
     let config_hash = crate::serve::deps::hash_serialized(&config);
     let cache_dir = cache::dir_for(&out);
+    // Stamped before anything is read, so a file changed while this build reads it has a
+    // newer stamp than the snapshot records.
+    let snapshot_key = snapshot::key(&config_hash, opts.drafts, opts.future, &opts.root, &out_abs);
+    let inputs = snapshot::Inputs::take(&opts.root, &config.theme);
+    if let Some(inputs) = &inputs
+        && let Some(r) = snapshot::unchanged(
+            &cache_dir,
+            &snapshot_key,
+            inputs,
+            &out_abs,
+            publish_of(opts).now,
+        )
+    {
+        trace.step("snapshot: inputs and output as the last build left them");
+        return Ok(BuildReport {
+            posts: r.posts,
+            pages: r.pages,
+            files: r.files,
+            stats: write::WriteStats {
+                unchanged: r.unchanged,
+                ..write::WriteStats::default()
+            },
+            elapsed: start.elapsed(),
+            warnings: r.warnings,
+            output: out_abs,
+        });
+    }
     let mut outputs = cache::Outputs::open(&cache_dir);
     let mut bodies = cache::Bodies::open(&cache_dir, &config, publish_of(opts));
     let prepared = prepare_with(opts, config, Some(&mut bodies)).map_err(Error::Content)?;
@@ -166,8 +194,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         mut site,
         templates,
         diags,
-        ..
+        unpublished,
     } = prepared;
+    // The first scheduled post left out: once its date has passed, a build has work to do.
+    let due = unpublished
+        .iter()
+        .filter(|u| u.scheduled)
+        .filter_map(|u| Some(u.date.as_ref()?.timestamp()))
+        .min();
+    drop(unpublished);
     // The source texts are kept for diagnostics with snippets, which only the stages before
     // render make: free them (as much memory as the whole corpus) before rendering.
     let empty: Arc<str> = Arc::from("");
@@ -208,10 +243,30 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         let result = (|| -> Result<BuildReport, Error> {
             let finish = |stats: write::WriteStats,
                           files: usize,
+                          written: Vec<String>,
                           records: HashMap<String, cache::JobRecord>,
                           trace: &mut Trace| {
                 outputs.save(&records);
                 trace.step("cache saved");
+                if let Some(inputs) = inputs {
+                    let replay = snapshot::Replay {
+                        posts: site.posts.len(),
+                        pages: site.pages.len(),
+                        files,
+                        unchanged: stats.written + stats.unchanged,
+                        warnings: diags.clone(),
+                    };
+                    let record = snapshot::Record {
+                        inputs,
+                        started,
+                        out: &output,
+                        written,
+                        due,
+                        replay,
+                    };
+                    snapshot::record(&cache_dir, &snapshot_key, record);
+                    trace.step("snapshot recorded");
+                }
                 BuildReport {
                     posts: site.posts.len(),
                     pages: site.pages.len(),
@@ -229,8 +284,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                     .zip(&hits)
                     .filter_map(|((_, fp), hit)| Some((fp.as_ref()?.0.clone(), (*hit)?.clone())))
                     .collect();
+                let written = writer.previous_files();
                 let stats = writer.finish_unchanged();
-                return Ok(finish(stats, files, records, &mut trace));
+                return Ok(finish(stats, files, written, records, &mut trace));
             }
             writer.stage()?;
             type Done = (usize, Option<(String, cache::JobRecord)>);
@@ -304,9 +360,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                 errors.sort();
                 return Err(Error::Content(errors));
             }
+            let written = writer.claimed_files();
             let stats = writer.commit()?;
             trace.step("manifest, swap in");
-            Ok(finish(stats, files, records, &mut trace))
+            Ok(finish(stats, files, written, records, &mut trace))
         })();
         let _ = saving.join();
         result

@@ -319,6 +319,25 @@ impl Writer {
         Ok(true)
     }
 
+    /// Paths of the files this build claimed and wrote or kept (relative to the output folder,
+    /// `/`-separated), and the manifest's: what the output holds of smelt's after
+    /// [`Writer::commit`].
+    pub fn claimed_files(&self) -> Vec<String> {
+        let new = self.new.lock().unwrap_or_else(|e| e.into_inner());
+        new.iter()
+            .filter(|(rel, slot)| slot.entry.is_some() || *rel == MANIFEST)
+            .map(|(rel, _)| rel.clone())
+            .collect()
+    }
+
+    /// Paths of the files the previous build wrote (per its manifest) and the manifest's:
+    /// what the output holds of smelt's after [`Writer::finish_unchanged`].
+    pub fn previous_files(&self) -> Vec<String> {
+        let mut files: Vec<String> = self.old.files.keys().cloned().collect();
+        files.push(MANIFEST.to_string());
+        files
+    }
+
     /// Ends a build in which every file is the same as in the previous output: nothing is
     /// written or moved.
     pub fn finish_unchanged(self) -> WriteStats {

@@ -3,6 +3,7 @@
 
 mod build_basics;
 mod build_cache;
+mod build_snapshot;
 mod cases;
 mod check;
 mod cli_console;

@@ -5,7 +5,7 @@
 //! into the site folder unless the output folder is there, and never into the output (which
 //! gets deployed).
 //!
-//! Three stores, each one file:
+//! Four stores, each one file:
 //! - **front matter** (`heads.bin`, parse pass 1): per source file, the typed front matter,
 //!   slug and permalink, used while the file's bytes, kind and stem and the setup are the
 //!   same (publication is decided again on every build: it depends on the clock);
@@ -21,6 +21,10 @@
 //!   uses; files made by code get the key of the whole site) and the files it produced (path,
 //!   hash, size). A job with the same fingerprint whose files are intact in the output folder
 //!   is not rendered: its files are linked from the previous output.
+//! - **snapshot** (`snapshot.bin`, the whole build; see [`snapshot`]): the stamps of every
+//!   input and output file of the last successful build, with its report. A build whose
+//!   inputs, options and output are exactly as that build left them replays the report and
+//!   does nothing else.
 //!
 //! Invariants: the cache never changes output; it only skips work whose result it knows. Each
 //! file starts with a header (format version, the smelt build id `SMELT_BUILD_ID`, the parse
@@ -28,6 +32,8 @@
 //! unreadable, truncated, corrupt, from another smelt build or another setup is ignored, never
 //! fatal. Files are written to a temporary name and renamed into place, so concurrent or
 //! killed builds leave a complete file or none; failing to write (a read-only site) is ignored.
+
+pub mod snapshot;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufWriter, Write};

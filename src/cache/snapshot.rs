@@ -1,0 +1,310 @@
+//! The build snapshot (`snapshot.bin` in the cache folder): what the last successful build
+//! read and wrote, so that a build whose inputs and output are exactly as that build left
+//! them does nothing at all: it prints the same summary and warnings and returns, without
+//! reading a source, rendering or writing a file.
+//!
+//! Inputs are every file under the folders a build reads (`site.toml`, `content/`, `static/`,
+//! `templates/`, `themes/<theme>/`), each with its [`Stamp`]: size, modification and change
+//! times (nanoseconds), inode and device. Outputs are every file smelt wrote into the output
+//! folder (its manifest included), with theirs. The snapshot also keys on the configuration
+//! (with command-line overrides), the publish flags, the site and output folders and the
+//! smelt build, and holds the earliest date of a post left out as scheduled: once that date
+//! has passed, the build runs again.
+//!
+//! Trusting stamps instead of contents is safe as long as a change always changes a stamp.
+//! Any write to a file sets its change time to the current time, which a user cannot set
+//! back; so a snapshot is only recorded when every input's times are more than
+//! [`RACY_SECONDS`] before the build started (a file written within a clock tick of being read
+//! could otherwise keep its stamp through a second write, the "racy" case git handles the
+//! same way). A build right after an edit records none, and the next one records it.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Diagnostic, Diagnostics, Severity};
+use crate::serve::parse_cache::Key;
+
+/// File name of the snapshot in the cache folder.
+const FILE: &str = "snapshot.bin";
+
+/// Inputs changed less than this many seconds before a build started make it record no
+/// snapshot (see the module documentation).
+pub const RACY_SECONDS: u64 = 2;
+
+/// What identifies a file's content without reading it: size in bytes, modification and
+/// change times (seconds and nanoseconds since the Unix epoch), inode and device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+    ino: u64,
+    dev: u64,
+}
+
+impl Stamp {
+    /// The stamp of the file `meta` describes; `None` where stamps are not available (not a
+    /// Unix system), which turns snapshots off.
+    #[cfg(unix)]
+    fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Stamp {
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+            ino: meta.ino(),
+            dev: meta.dev(),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn of(_meta: &std::fs::Metadata) -> Option<Stamp> {
+        None
+    }
+
+    /// `true` when the file changed at or after `since` (seconds and nanoseconds since the
+    /// Unix epoch).
+    fn changed_since(&self, since: (i64, i64)) -> bool {
+        self.mtime >= since || self.ctime >= since
+    }
+}
+
+/// Every input file of a build with its stamp, site-relative paths with `/`, in walk order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inputs(Vec<(String, Stamp)>);
+
+impl Inputs {
+    /// Stamps every file a build of the site at `root` with theme `theme` reads (see the
+    /// module documentation), following symbolic links as the load stage does. `None` when a
+    /// folder cannot be read completely or stamps are unavailable: the build then runs in
+    /// full and records no snapshot.
+    pub fn take(root: &Path, theme: &str) -> Option<Inputs> {
+        let mut files = Vec::new();
+        let roots = [
+            PathBuf::from(crate::config::CONFIG_FILE),
+            PathBuf::from(crate::pipeline::load::CONTENT_DIR),
+            PathBuf::from(crate::pipeline::load::STATIC_DIR),
+            PathBuf::from("templates"),
+            Path::new("themes").join(theme),
+        ];
+        for rel in roots {
+            let dir = root.join(&rel);
+            if std::fs::symlink_metadata(&dir).is_err() {
+                continue;
+            }
+            let walk = walkdir::WalkDir::new(&dir)
+                .follow_links(true)
+                .sort_by_file_name();
+            for entry in walk {
+                let entry = entry.ok()?;
+                if entry.file_type().is_dir() {
+                    continue;
+                }
+                let stamp = Stamp::of(&entry.metadata().ok()?)?;
+                let path = entry.path().strip_prefix(root).ok()?;
+                files.push((crate::error::display_path(path), stamp));
+            }
+        }
+        Some(Inputs(files))
+    }
+
+    /// `true` when some input changed at or after `since` (seconds and nanoseconds since the
+    /// Unix epoch).
+    fn changed_since(&self, since: (i64, i64)) -> bool {
+        self.0.iter().any(|(_, s)| s.changed_since(since))
+    }
+}
+
+/// A warning as stored: [`Diagnostic`] with its rule by name and its snippet text inline.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredWarning {
+    rule: String,
+    path: Option<String>,
+    line: Option<usize>,
+    col: Option<usize>,
+    message: String,
+    help: Option<String>,
+    source: Option<String>,
+}
+
+/// What a build that changes nothing reports: the last build's counts and warnings.
+#[derive(Debug)]
+pub struct Replay {
+    /// Posts published.
+    pub posts: usize,
+    /// Standalone pages published.
+    pub pages: usize,
+    /// Files in the output written by smelt.
+    pub files: usize,
+    /// Files smelt keeps in the output (its manifest's entries): all unchanged in a replay.
+    pub unchanged: usize,
+    /// The last build's warnings, as it reported them.
+    pub warnings: Diagnostics,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Snapshot {
+    inputs: Inputs,
+    outputs: Vec<(String, Stamp)>,
+    /// Earliest date (seconds since the Unix epoch, rounded down) of a post left out as
+    /// scheduled.
+    due: Option<i64>,
+    posts: usize,
+    pages: usize,
+    files: usize,
+    unchanged: usize,
+    warnings: Vec<StoredWarning>,
+}
+
+/// What a snapshot is valid for: the configuration (hash of it with overrides applied), the
+/// publish flags, and the site and output folders (as given and canonical).
+pub fn key(config: &Key, drafts: bool, future: bool, root: &Path, out: &Path) -> Key {
+    let mut h = blake3::Hasher::new();
+    h.update(config);
+    h.update(&[u8::from(drafts), u8::from(future)]);
+    for p in [root, out] {
+        let canonical = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        for q in [p, canonical.as_path()] {
+            let s = q.to_string_lossy();
+            h.update(&(s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        }
+    }
+    *h.finalize().as_bytes()
+}
+
+/// The last build's report when the snapshot in the cache folder `dir` was made with `key`,
+/// its inputs are exactly `inputs`, no scheduled post has come due by `now`, and every file it
+/// wrote into `out` is there with the same stamp. `None` otherwise (no snapshot, or anything
+/// differs): the caller builds.
+pub fn unchanged(
+    dir: &Path,
+    key: &Key,
+    inputs: &Inputs,
+    out: &Path,
+    now: jiff::Timestamp,
+) -> Option<Replay> {
+    let snap: Snapshot = super::load(&dir.join(FILE), key)?;
+    if snap.inputs != *inputs || snap.due.is_some_and(|due| now.as_second() >= due) {
+        return None;
+    }
+    let intact = snap.outputs.par_iter().all(|(rel, stamp)| {
+        std::fs::symlink_metadata(out.join(rel))
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| Stamp::of(&m))
+            == Some(*stamp)
+    });
+    if !intact {
+        return None;
+    }
+    let mut warnings = Diagnostics::new();
+    for w in snap.warnings {
+        // Rule names are `&'static str`: take the registry's; an unknown name (a snapshot of
+        // another smelt would not have loaded) means the build runs.
+        let rule = crate::check::rules::RULES
+            .iter()
+            .find(|r| r.name == w.rule)?
+            .name;
+        let mut d = Diagnostic::warning(rule, w.message);
+        d.path = w.path;
+        d.line = w.line;
+        d.col = w.col;
+        d.help = w.help;
+        d.source = w.source.map(Into::into);
+        warnings.push(d);
+    }
+    Some(Replay {
+        posts: snap.posts,
+        pages: snap.pages,
+        files: snap.files,
+        unchanged: snap.unchanged,
+        warnings,
+    })
+}
+
+/// What a successful build records.
+pub struct Record<'a> {
+    /// The inputs stamped before the build read anything.
+    pub inputs: Inputs,
+    /// When the build started.
+    pub started: SystemTime,
+    /// The output folder.
+    pub out: &'a Path,
+    /// The files smelt wrote or kept in `out`, its manifest included (relative to `out`,
+    /// `/`-separated).
+    pub written: Vec<String>,
+    /// Earliest date of a post left out as scheduled.
+    pub due: Option<jiff::Timestamp>,
+    /// The build's counts and warnings.
+    pub replay: Replay,
+}
+
+/// Records the snapshot of a successful build in the cache folder `dir` under `key`, or
+/// removes the old one when this build's inputs are too recent to trust by stamp (see
+/// [`RACY_SECONDS`]) or an output cannot be stamped. Errors are ignored: the snapshot is an
+/// optimisation.
+pub fn record(dir: &Path, key: &Key, r: Record<'_>) {
+    let path = dir.join(FILE);
+    let since = r
+        .started
+        .checked_sub(Duration::from_secs(RACY_SECONDS))
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or((0, 0), |d| {
+            (d.as_secs() as i64, i64::from(d.subsec_nanos()))
+        });
+    let warnings: Option<Vec<StoredWarning>> = r
+        .replay
+        .warnings
+        .items()
+        .iter()
+        .map(|d| {
+            (d.severity == Severity::Warning).then(|| StoredWarning {
+                rule: d.rule.to_string(),
+                path: d.path.clone(),
+                line: d.line,
+                col: d.col,
+                message: d.message.clone(),
+                help: d.help.clone(),
+                source: d.source.as_deref().map(str::to_string),
+            })
+        })
+        .collect();
+    let outputs: Option<Vec<(String, Stamp)>> = r
+        .written
+        .into_par_iter()
+        .map(|rel| {
+            let meta = std::fs::symlink_metadata(r.out.join(&rel)).ok()?;
+            Some((rel, Stamp::of(&meta)?))
+        })
+        .collect();
+    let (Some(warnings), Some(outputs)) = (warnings, outputs) else {
+        let _ = std::fs::remove_file(&path);
+        return;
+    };
+    if r.inputs.changed_since(since) {
+        let _ = std::fs::remove_file(&path);
+        return;
+    }
+    let snap = Snapshot {
+        inputs: r.inputs,
+        outputs,
+        due: r.due.map(|t| t.as_second()),
+        posts: r.replay.posts,
+        pages: r.replay.pages,
+        files: r.replay.files,
+        unchanged: r.replay.unchanged,
+        warnings,
+    };
+    if super::store(&path, key, &snap).is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+}
+
+/// Removes the snapshot in the cache folder `dir`, so the next build runs in full.
+pub fn forget(dir: &Path) {
+    let _ = std::fs::remove_file(dir.join(FILE));
+}
