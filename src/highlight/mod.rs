@@ -124,6 +124,14 @@ fn escape(code: &str) -> Arc<str> {
     Arc::from(out)
 }
 
+/// Loads the syntax set on a background thread, so that the first block to highlight does
+/// not wait for it (decompressing and decoding it takes about 10 ms) while the site loads.
+pub fn warm_up() {
+    let _ = std::thread::Builder::new()
+        .name("smelt-syntaxes".into())
+        .spawn(|| LazyLock::force(&SYNTAXES));
+}
+
 /// Empties the in-process memos of highlighted blocks and parsed lines. The memo pays off across rebuilds in
 /// one process (`serve`); a one-shot `build` calls this once its bodies are rendered, so the
 /// highlighted HTML is not held twice (in the memo and in the bodies) while it renders pages.

@@ -81,6 +81,9 @@ fn prepare_with(
 ) -> Result<Prepared, Diagnostics> {
     let theme =
         Theme::resolve(&opts.root, &config.theme).map_err(|d| Diagnostics::from(vec![d]))?;
+    if config.markdown.highlight {
+        crate::highlight::warm_up();
+    }
     let loaded = load::load(&opts.root, &theme);
     let publish = publish_of(opts);
     let parsed = match bodies {
