@@ -160,18 +160,17 @@ struct Snapshot {
 }
 
 /// What a snapshot is valid for: the configuration (hash of it with overrides applied), the
-/// publish flags, and the site and output folders (as given and canonical).
+/// publish flags, the site folder (canonical, so `--root .` and its absolute path agree) and
+/// the output folder (absolute).
 pub fn key(config: &Key, drafts: bool, future: bool, root: &Path, out: &Path) -> Key {
     let mut h = blake3::Hasher::new();
     h.update(config);
     h.update(&[u8::from(drafts), u8::from(future)]);
-    for p in [root, out] {
-        let canonical = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        for q in [p, canonical.as_path()] {
-            let s = q.to_string_lossy();
-            h.update(&(s.len() as u64).to_le_bytes());
-            h.update(s.as_bytes());
-        }
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    for p in [root.as_path(), out] {
+        let s = p.to_string_lossy();
+        h.update(&(s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
     }
     *h.finalize().as_bytes()
 }

@@ -132,9 +132,10 @@ pub fn warm_up() {
         .spawn(|| LazyLock::force(&SYNTAXES));
 }
 
-/// Empties the in-process memos of highlighted blocks and parsed lines. The memo pays off across rebuilds in
-/// one process (`serve`); a one-shot `build` calls this once its bodies are rendered, so the
-/// highlighted HTML is not held twice (in the memo and in the bodies) while it renders pages.
+/// Empties the in-process memos of highlighted blocks and parsed lines. The block memo pays
+/// off across rebuilds in one process (`serve`); a one-shot `build` calls this once its bodies
+/// are rendered, so the highlighted HTML is not held twice (in the memo and in the bodies)
+/// while it renders pages.
 pub fn forget_memo() {
     if let Ok(mut m) = MEMO.lock() {
         *m = HashMap::new();
