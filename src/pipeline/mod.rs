@@ -162,6 +162,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // newer stamp than the snapshot records.
     let snapshot_key = snapshot::key(&config_hash, opts.drafts, opts.future, &opts.root, &out_abs);
     let inputs = snapshot::Inputs::take(&opts.root, &config.theme);
+    trace.step("inputs stamped");
     if let Some(inputs) = &inputs
         && let Some(r) = snapshot::unchanged(
             &cache_dir,
