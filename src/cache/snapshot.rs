@@ -307,3 +307,148 @@ pub fn record(dir: &Path, key: &Key, r: Record<'_>) {
 pub fn forget(dir: &Path) {
     let _ = std::fs::remove_file(dir.join(FILE));
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn paths(i: &Inputs) -> Vec<&str> {
+        i.0.iter().map(|(p, _)| p.as_str()).collect()
+    }
+
+    #[test]
+    fn inputs_are_every_file_a_build_reads_following_links() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for rel in [
+            "site.toml",
+            "content/posts/b.md",
+            "content/posts/a.md",
+            "content/posts/.a.md.swp",
+            "static/x.css",
+            "templates/post.html",
+            "themes/mine/static/y.js",
+            "themes/other/static/z.js",
+            "notes/todo.txt",
+        ] {
+            write(root, rel, "x");
+        }
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "img/chart.png", "png");
+        std::os::unix::fs::symlink(outside.path().join("img"), root.join("static/img")).unwrap();
+        let inputs = Inputs::take(root, "mine").unwrap();
+        assert_eq!(
+            paths(&inputs),
+            [
+                "site.toml",
+                "content/posts/.a.md.swp",
+                "content/posts/a.md",
+                "content/posts/b.md",
+                "static/img/chart.png",
+                "static/x.css",
+                "templates/post.html",
+                "themes/mine/static/y.js",
+            ]
+        );
+        // Retargeting the link changes the stamp of what it points at.
+        let other = tempfile::tempdir().unwrap();
+        write(other.path(), "img/chart.png", "png");
+        std::fs::remove_file(root.join("static/img")).unwrap();
+        std::os::unix::fs::symlink(other.path().join("img"), root.join("static/img")).unwrap();
+        assert_ne!(Inputs::take(root, "mine").unwrap(), inputs);
+    }
+
+    #[test]
+    fn a_symlink_loop_gives_no_inputs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write(root, "content/posts/a.md", "x");
+        std::os::unix::fs::symlink(root.join("content"), root.join("content/posts/loop")).unwrap();
+        assert_eq!(Inputs::take(root, "default"), None);
+    }
+
+    fn replay() -> Replay {
+        let mut warnings = Diagnostics::new();
+        warnings.push(
+            Diagnostic::warning("image-alt", "image without alt text")
+                .at_path("content/posts/a.md")
+                .at(3, 1)
+                .with_source("---\n---\n![](x.png)\n".into()),
+        );
+        Replay {
+            posts: 1,
+            pages: 0,
+            files: 1,
+            unchanged: 1,
+            warnings,
+        }
+    }
+
+    #[test]
+    fn recorded_only_when_inputs_are_old_enough_and_replayed_only_while_outputs_are_intact() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (root, out, cache) = (tmp.path(), tmp.path().join("public"), tmp.path().join("c"));
+        write(root, "content/posts/a.md", "x");
+        write(&out, "index.html", "<p>x</p>");
+        let inputs = Inputs::take(root, "default").unwrap();
+        let key = [7; 32];
+        let now = jiff::Timestamp::now();
+        let record = |started: SystemTime| Record {
+            inputs: inputs.clone(),
+            started,
+            out: &out,
+            written: vec!["index.html".into()],
+            due: None,
+            replay: replay(),
+        };
+        // Inputs written just now: too recent to trust by stamp.
+        record_and_check(&cache, &key, record(SystemTime::now()), false);
+        let later = SystemTime::now() + Duration::from_secs(RACY_SECONDS + 1);
+        record_and_check(&cache, &key, record(later), true);
+        let r = unchanged(&cache, &key, &inputs, &out, now).unwrap();
+        assert_eq!((r.posts, r.files, r.unchanged), (1, 1, 1));
+        let w = &r.warnings.items()[0];
+        assert_eq!((w.rule, w.line, w.col), ("image-alt", Some(3), Some(1)));
+        assert_eq!(w.source.as_deref(), Some("---\n---\n![](x.png)\n"));
+        assert!(
+            unchanged(&cache, &[8; 32], &inputs, &out, now).is_none(),
+            "other key"
+        );
+        // An output rewritten with the same size is not the output that was recorded.
+        write(&out, "index.html", "<p>y</p>");
+        assert!(unchanged(&cache, &key, &inputs, &out, now).is_none());
+    }
+
+    fn record_and_check(cache: &Path, key: &Key, r: Record<'_>, recorded: bool) {
+        record(cache, key, r);
+        assert_eq!(cache.join(FILE).is_file(), recorded);
+    }
+
+    #[test]
+    fn a_scheduled_post_coming_due_ends_the_replay() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (root, out, cache) = (tmp.path(), tmp.path().join("public"), tmp.path().join("c"));
+        write(root, "content/posts/a.md", "x");
+        write(&out, "index.html", "x");
+        let inputs = Inputs::take(root, "default").unwrap();
+        let due: jiff::Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
+        let r = Record {
+            inputs: inputs.clone(),
+            started: SystemTime::now() + Duration::from_secs(RACY_SECONDS + 1),
+            out: &out,
+            written: vec!["index.html".into()],
+            due: Some(due),
+            replay: replay(),
+        };
+        record(&cache, &[1; 32], r);
+        let before: jiff::Timestamp = "2029-12-31T23:59:59Z".parse().unwrap();
+        assert!(unchanged(&cache, &[1; 32], &inputs, &out, before).is_some());
+        assert!(unchanged(&cache, &[1; 32], &inputs, &out, due).is_none());
+    }
+}
