@@ -18,6 +18,7 @@
 //! could otherwise keep its stamp through a second write, the "racy" case git handles the
 //! same way). A build right after an edit records none, and the next one records it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -175,31 +176,59 @@ pub fn key(config: &Key, drafts: bool, future: bool, root: &Path, out: &Path) ->
     *h.finalize().as_bytes()
 }
 
-/// The last build's report when the snapshot in the cache folder `dir` was made with `key`,
-/// its inputs are exactly `inputs`, no scheduled post has come due by `now`, and every file it
-/// wrote into `out` is there with the same stamp. `None` otherwise (no snapshot, or anything
-/// differs): the caller builds.
-pub fn unchanged(
+/// What the snapshot says about a build about to run.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Inputs, options and output are as the last build left them: its report.
+    Unchanged(Replay),
+    /// Something differs (or there is no usable snapshot). `altered` holds the output files
+    /// (relative to the output folder) that are not as the last build left them: deleted, or
+    /// written to since, even with the same size. Their content is not to be trusted.
+    Changed {
+        /// Output files changed since the last build.
+        altered: HashSet<String>,
+    },
+}
+
+/// Compares the snapshot in the cache folder `dir` with this build: made with `key`, inputs
+/// exactly `inputs` (`None`: they could not be stamped), no scheduled post come due by `now`,
+/// and every file it wrote into `out` there with the same stamp. Every output file is
+/// stamped, so a changed build learns which outputs were altered by hand.
+pub fn check(
     dir: &Path,
     key: &Key,
-    inputs: &Inputs,
+    inputs: Option<&Inputs>,
     out: &Path,
     now: jiff::Timestamp,
-) -> Option<Replay> {
-    let snap: Snapshot = super::load(&dir.join(FILE), key)?;
-    if snap.inputs != *inputs || snap.due.is_some_and(|due| now.as_second() >= due) {
-        return None;
+) -> Verdict {
+    let Some(snap) = super::load::<Snapshot>(&dir.join(FILE), key) else {
+        return Verdict::Changed {
+            altered: HashSet::new(),
+        };
+    };
+    let altered: HashSet<String> = snap
+        .outputs
+        .par_iter()
+        .filter(|(rel, stamp)| {
+            std::fs::symlink_metadata(out.join(rel))
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| Stamp::of(&m))
+                != Some(*stamp)
+        })
+        .map(|(rel, _)| rel.clone())
+        .collect();
+    let same = altered.is_empty()
+        && inputs == Some(&snap.inputs)
+        && snap.due.is_none_or(|due| now.as_second() < due);
+    match same.then(|| replay_of(snap)).flatten() {
+        Some(r) => Verdict::Unchanged(r),
+        None => Verdict::Changed { altered },
     }
-    let intact = snap.outputs.par_iter().all(|(rel, stamp)| {
-        std::fs::symlink_metadata(out.join(rel))
-            .ok()
-            .filter(|m| m.is_file())
-            .and_then(|m| Stamp::of(&m))
-            == Some(*stamp)
-    });
-    if !intact {
-        return None;
-    }
+}
+
+/// The report stored in `snap`; `None` if a warning names a rule this smelt does not know.
+fn replay_of(snap: Snapshot) -> Option<Replay> {
     let mut warnings = Diagnostics::new();
     for w in snap.warnings {
         // Rule names are `&'static str`: take the registry's; an unknown name (a snapshot of
@@ -411,18 +440,24 @@ mod tests {
         record_and_check(&cache, &key, record(SystemTime::now()), false);
         let later = SystemTime::now() + Duration::from_secs(RACY_SECONDS + 1);
         record_and_check(&cache, &key, record(later), true);
-        let r = unchanged(&cache, &key, &inputs, &out, now).unwrap();
+        let Verdict::Unchanged(r) = check(&cache, &key, Some(&inputs), &out, now) else {
+            panic!("not unchanged")
+        };
         assert_eq!((r.posts, r.files, r.unchanged), (1, 1, 1));
         let w = &r.warnings.items()[0];
         assert_eq!((w.rule, w.line, w.col), ("image-alt", Some(3), Some(1)));
         assert_eq!(w.source.as_deref(), Some("---\n---\n![](x.png)\n"));
+        let other_key = check(&cache, &[8; 32], Some(&inputs), &out, now);
         assert!(
-            unchanged(&cache, &[8; 32], &inputs, &out, now).is_none(),
-            "other key"
+            matches!(&other_key, Verdict::Changed { altered } if altered.is_empty()),
+            "{other_key:?}"
         );
         // An output rewritten with the same size is not the output that was recorded.
         write(&out, "index.html", "<p>y</p>");
-        assert!(unchanged(&cache, &key, &inputs, &out, now).is_none());
+        let Verdict::Changed { altered } = check(&cache, &key, Some(&inputs), &out, now) else {
+            panic!("replayed")
+        };
+        assert_eq!(altered, HashSet::from(["index.html".to_string()]));
     }
 
     fn record_and_check(cache: &Path, key: &Key, r: Record<'_>, recorded: bool) {
@@ -448,7 +483,8 @@ mod tests {
         };
         record(&cache, &[1; 32], r);
         let before: jiff::Timestamp = "2029-12-31T23:59:59Z".parse().unwrap();
-        assert!(unchanged(&cache, &[1; 32], &inputs, &out, before).is_some());
-        assert!(unchanged(&cache, &[1; 32], &inputs, &out, due).is_none());
+        let verdict = |now| check(&cache, &[1; 32], Some(&inputs), &out, now);
+        assert!(matches!(verdict(before), Verdict::Unchanged(_)));
+        assert!(matches!(verdict(due), Verdict::Changed { altered } if altered.is_empty()));
     }
 }

@@ -40,6 +40,9 @@ struct Entry {
 #[derive(Default)]
 struct Memo {
     generation: u64,
+    /// Address of the syntax set the entries were parsed with: a parser state names contexts
+    /// by their index in one set, so entries are only valid for that set.
+    syntaxes: usize,
     entries: usize,
     lines: HashMap<Box<str>, Vec<Entry>, rustc_hash::FxBuildHasher>,
 }
@@ -58,7 +61,8 @@ pub fn forget() {
 
 /// Parses `line` (with its line ending) from `state`, leaving `state` as syntect's
 /// [`ParseState::parse_line`] would, and returns the scope operations it returns. Errors are
-/// syntect's and are not memoised.
+/// syntect's and are not memoised. A thread's memo holds the lines of one syntax set: called
+/// with another, it starts over.
 pub fn parse_line(
     state: &mut ParseState,
     line: &str,
@@ -66,9 +70,11 @@ pub fn parse_line(
 ) -> Result<Ops, ParsingError> {
     let generation = GENERATION.load(Ordering::Relaxed);
     let hit = MEMO.with_borrow_mut(|memo| {
-        if memo.generation != generation {
+        let set = std::ptr::from_ref(syntaxes) as usize;
+        if memo.generation != generation || memo.syntaxes != set {
             *memo = Memo {
                 generation,
+                syntaxes: set,
                 ..Memo::default()
             };
         }
@@ -134,6 +140,11 @@ mod tests {
         }
         MEMO.with_borrow(|m| assert!(m.entries > 0, "the memo was used"));
         forget();
+        both(&syntaxes, "rs", rust);
+        // Another syntax set numbers its contexts differently: the memo starts over.
+        let other = two_face::syntax::extra_newlines();
+        both(&other, "rs", rust);
+        both(&other, "py", python);
         both(&syntaxes, "rs", rust);
     }
 }

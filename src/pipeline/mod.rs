@@ -163,29 +163,30 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let snapshot_key = snapshot::key(&config_hash, opts.drafts, opts.future, &opts.root, &out_abs);
     let inputs = snapshot::Inputs::take(&opts.root, &config.theme);
     trace.step("inputs stamped");
-    if let Some(inputs) = &inputs
-        && let Some(r) = snapshot::unchanged(
-            &cache_dir,
-            &snapshot_key,
-            inputs,
-            &out_abs,
-            publish_of(opts).now,
-        )
-    {
-        trace.step("snapshot: inputs and output as the last build left them");
-        return Ok(BuildReport {
-            posts: r.posts,
-            pages: r.pages,
-            files: r.files,
-            stats: write::WriteStats {
-                unchanged: r.unchanged,
-                ..write::WriteStats::default()
-            },
-            elapsed: start.elapsed(),
-            warnings: r.warnings,
-            output: out_abs,
-        });
-    }
+    let altered = match snapshot::check(
+        &cache_dir,
+        &snapshot_key,
+        inputs.as_ref(),
+        &out_abs,
+        publish_of(opts).now,
+    ) {
+        snapshot::Verdict::Unchanged(r) => {
+            trace.step("snapshot: inputs and output as the last build left them");
+            return Ok(BuildReport {
+                posts: r.posts,
+                pages: r.pages,
+                files: r.files,
+                stats: write::WriteStats {
+                    unchanged: r.unchanged,
+                    ..write::WriteStats::default()
+                },
+                elapsed: start.elapsed(),
+                warnings: r.warnings,
+                output: out_abs,
+            });
+        }
+        snapshot::Verdict::Changed { altered } => altered,
+    };
     let mut outputs = cache::Outputs::open(&cache_dir);
     let mut bodies = cache::Bodies::open(&cache_dir, &config, publish_of(opts));
     let prepared = prepare_with(opts, config, Some(&mut bodies)).map_err(Error::Content)?;
@@ -221,7 +222,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let templates_fp = *templates.fingerprint().as_bytes();
     let fps = cache::fingerprints(&renderer, &jobs, &bodies, &templates_fp, &config_hash);
     trace.step("renderer, jobs, fingerprints");
-    let writer = write::Writer::open(&opts.root, &out, opts.force)?;
+    let mut writer = write::Writer::open(&opts.root, &out, opts.force)?;
+    // Outputs written to since the last build are rewritten even when their size is the same.
+    writer.distrust(altered);
     outputs.wait();
     trace.step("previous output manifest, outputs cache");
     let output = writer.out().to_path_buf();

@@ -85,6 +85,8 @@ pub struct Writer {
     unchanged: Mutex<usize>,
     /// Folders already made in the staging folder (saves a `mkdir` per file).
     made: Mutex<HashSet<PathBuf>>,
+    /// Previous output files known to have been written to since (see [`Writer::distrust`]).
+    altered: HashSet<String>,
 }
 
 /// Makes a path absolute and canonical as far as it exists (the rest is appended).
@@ -246,6 +248,7 @@ impl Writer {
             )])),
             unchanged: Mutex::new(0),
             made: Mutex::new(HashSet::new()),
+            altered: HashSet::new(),
         })
     }
 
@@ -258,10 +261,18 @@ impl Writer {
         std::fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))
     }
 
-    /// `true` when the previous output has `rel` with content `entry` (per its manifest) and
-    /// the file is still there with that size.
+    /// Treats the previous output's `paths` (relative to the output folder) as changed
+    /// whatever their size: files known to have been written to since the last build (see
+    /// [`crate::cache::snapshot::Verdict`]).
+    pub fn distrust(&mut self, paths: HashSet<String>) {
+        self.altered = paths;
+    }
+
+    /// `true` when the previous output has `rel` with content `entry` (per its manifest), the
+    /// file is still there with that size, and it is not known to have been written to since.
     pub fn intact(&self, rel: &str, entry: &ManifestEntry) -> bool {
-        self.old.files.get(rel) == Some(entry)
+        !self.altered.contains(rel)
+            && self.old.files.get(rel) == Some(entry)
             && std::fs::symlink_metadata(self.out.join(rel))
                 .is_ok_and(|m| m.is_file() && m.len() == entry.size)
     }

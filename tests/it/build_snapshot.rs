@@ -147,6 +147,18 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
         &[],
     ),
     (
+        "an output file edited by hand, same size",
+        |r| {
+            let page = r.join("public/index.html");
+            let text = std::fs::read_to_string(&page).unwrap();
+            let i = text.find("<title>").unwrap() + "<title>".len();
+            let mut bytes = text.into_bytes();
+            bytes[i] = if bytes[i] == b'X' { b'Y' } else { b'X' };
+            std::fs::write(&page, bytes).unwrap()
+        },
+        &[],
+    ),
+    (
         "the manifest deleted",
         |r| std::fs::remove_file(r.join("public/.smelt-manifest")).unwrap(),
         &["--force"],
