@@ -287,6 +287,10 @@ pub fn check_balanced(html: &str) -> Result<(), String> {
             }
             continue;
         }
+        if name == "plaintext" {
+            // Nothing ends it: the rest of the page would be its text.
+            return Err(format!("<plaintext> at {at} never ends"));
+        }
         if self_closing || VOID.contains(&name.as_str()) {
             continue;
         }

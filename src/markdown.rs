@@ -1038,8 +1038,49 @@ impl<'i> Renderer<'i> {
 
 /// Makes an HTML fragment well-formed (every element closed, stray closers dropped) by
 /// parsing it as a fragment with html5ever and serialising it again.
+///
+/// Two elements cannot be closed by serialising them, because a parser reading the result
+/// would not end them where the serialiser did, and they would swallow the page around the
+/// fragment: a `<script>` whose text holds `<!--` (inside it, `<script` … `</script>` is text,
+/// the HTML tokenizer's "double escaped" state) is dropped, and a `<plaintext>` (which nothing
+/// ends) is replaced by its text.
 pub fn balance_html(fragment: &str) -> String {
-    let doc = scraper::Html::parse_fragment(fragment);
+    let mut doc = scraper::Html::parse_fragment(fragment);
+    let unsafe_elements: Vec<(_, bool)> = doc
+        .tree
+        .nodes()
+        .filter_map(|n| {
+            let el = n.value().as_element()?;
+            match el.name() {
+                "script" => {
+                    let text: String = n
+                        .children()
+                        .filter_map(|c| c.value().as_text().map(|t| t.to_string()))
+                        .collect();
+                    text.contains("<!--").then_some((n.id(), false))
+                }
+                "plaintext" => Some((n.id(), true)),
+                _ => None,
+            }
+        })
+        .collect();
+    for (id, keep_text) in unsafe_elements {
+        if keep_text {
+            let children: Vec<_> = doc
+                .tree
+                .get(id)
+                .map(|n| n.children().map(|c| c.id()).collect())
+                .unwrap_or_default();
+            for child in children {
+                if let Some(mut n) = doc.tree.get_mut(id) {
+                    n.insert_id_before(child);
+                }
+            }
+        }
+        if let Some(mut n) = doc.tree.get_mut(id) {
+            n.detach();
+        }
+    }
     doc.root_element().inner_html()
 }
 
@@ -1249,6 +1290,23 @@ mod tests {
         assert!(!b.summary_html.contains("third"));
         assert!(!b.summary_html.contains("continues"));
         assert!(b.summary_html.ends_with("</li></ul>"), "{}", b.summary_html);
+    }
+
+    #[test]
+    fn balancing_drops_what_a_parser_would_not_end() {
+        // Inside `<!--`, `<script>` … `</script>` is script text: serialised again, the
+        // outer script would never end.
+        let b = balance_html("<td><script><!--<script>\n\n");
+        assert!(!b.contains("<script"), "{b}");
+        let b = balance_html("<p>a<script>if (x <!-- y) { z(); }</script> b</p>");
+        assert_eq!(b, "<p>a b</p>");
+        // Nothing ends `<plaintext>`: its text stays, the element goes.
+        let b = balance_html("<p>a</p><plaintext><b>c</b> d");
+        assert!(!b.contains("<plaintext"), "{b}");
+        assert!(b.contains("&lt;b&gt;c&lt;/b&gt; d"), "{b}");
+        // Scripts that end where they are written are kept.
+        let b = balance_html("<p>a<script>let x = 1 < 2;</script></p>");
+        assert_eq!(b, "<p>a<script>let x = 1 < 2;</script></p>");
     }
 
     #[test]

@@ -108,6 +108,10 @@ fn the_balance_checker_tells_balanced_from_broken() {
         ("<style>x", "<style> at 0 never ends"),
         ("<script><!--<script></script>", "<script> at 0 never ends"),
         ("<a href=\"x>", "unterminated tag <a at 0"),
+        (
+            "<p>a</p><plaintext>b</plaintext>",
+            "<plaintext> at 8 never ends",
+        ),
     ] {
         let got = check_balanced(bad).unwrap_err();
         assert!(got.starts_with(why), "{bad}: {got}");
@@ -214,6 +218,7 @@ fn markdown_doc() -> impl Strategy<Value = String> {
         Just("</li>"),
         Just("<script>"),
         Just("</script>"),
+        Just("<plaintext>"),
         Just("<svg><path/></svg>"),
         Just("[link](../other/)"),
         Just("[js](javascript:alert(1))"),
