@@ -66,6 +66,13 @@ impl Stamp {
         None
     }
 
+    /// The stamp of the regular file at `path` (not following a final symbolic link, as the
+    /// output folder holds none of smelt's); `None` when there is none.
+    fn of_file(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        meta.is_file().then(|| Stamp::of(&meta)).flatten()
+    }
+
     /// `true` when the file changed at or after `since` (seconds and nanoseconds since the
     /// Unix epoch).
     fn changed_since(&self, since: (i64, i64)) -> bool {
@@ -209,13 +216,7 @@ pub fn check(
     let altered: HashSet<String> = snap
         .outputs
         .par_iter()
-        .filter(|(rel, stamp)| {
-            std::fs::symlink_metadata(out.join(rel))
-                .ok()
-                .filter(|m| m.is_file())
-                .and_then(|m| Stamp::of(&m))
-                != Some(*stamp)
-        })
+        .filter(|(rel, stamp)| Stamp::of_file(&out.join(rel)) != Some(*stamp))
         .map(|(rel, _)| rel.clone())
         .collect();
     let same = altered.is_empty()
@@ -233,10 +234,7 @@ fn replay_of(snap: Snapshot) -> Option<Replay> {
     for w in snap.warnings {
         // Rule names are `&'static str`: take the registry's; an unknown name (a snapshot of
         // another smelt would not have loaded) means the build runs.
-        let rule = crate::check::rules::RULES
-            .iter()
-            .find(|r| r.name == w.rule)?
-            .name;
+        let rule = crate::check::rules::find(&w.rule)?.name;
         let mut d = Diagnostic::warning(rule, w.message);
         d.path = w.path;
         d.line = w.line;
@@ -284,6 +282,10 @@ pub fn record(dir: &Path, key: &Key, r: Record<'_>) {
         .map_or((0, 0), |d| {
             (d.as_secs() as i64, i64::from(d.subsec_nanos()))
         });
+    if r.inputs.changed_since(since) {
+        let _ = std::fs::remove_file(&path);
+        return;
+    }
     let warnings: Option<Vec<StoredWarning>> = r
         .replay
         .warnings
@@ -305,18 +307,14 @@ pub fn record(dir: &Path, key: &Key, r: Record<'_>) {
         .written
         .into_par_iter()
         .map(|rel| {
-            let meta = std::fs::symlink_metadata(r.out.join(&rel)).ok()?;
-            Some((rel, Stamp::of(&meta)?))
+            let stamp = Stamp::of_file(&r.out.join(&rel))?;
+            Some((rel, stamp))
         })
         .collect();
     let (Some(warnings), Some(outputs)) = (warnings, outputs) else {
         let _ = std::fs::remove_file(&path);
         return;
     };
-    if r.inputs.changed_since(since) {
-        let _ = std::fs::remove_file(&path);
-        return;
-    }
     let snap = Snapshot {
         inputs: r.inputs,
         outputs,
@@ -330,11 +328,6 @@ pub fn record(dir: &Path, key: &Key, r: Record<'_>) {
     if super::store(&path, key, &snap).is_err() {
         let _ = std::fs::remove_file(&path);
     }
-}
-
-/// Removes the snapshot in the cache folder `dir`, so the next build runs in full.
-pub fn forget(dir: &Path) {
-    let _ = std::fs::remove_file(dir.join(FILE));
 }
 
 #[cfg(all(test, unix))]
@@ -419,27 +412,44 @@ mod tests {
         }
     }
 
-    #[test]
-    fn recorded_only_when_inputs_are_old_enough_and_replayed_only_while_outputs_are_intact() {
+    /// A site with one post, built into `public/` with one page: (the temporary folder that
+    /// holds it, the output folder, the cache folder, the stamped inputs).
+    fn built_site() -> (tempfile::TempDir, PathBuf, PathBuf, Inputs) {
         let tmp = tempfile::tempdir().unwrap();
-        let (root, out, cache) = (tmp.path(), tmp.path().join("public"), tmp.path().join("c"));
-        write(root, "content/posts/a.md", "x");
+        let (out, cache) = (tmp.path().join("public"), tmp.path().join("c"));
+        write(tmp.path(), "content/posts/a.md", "x");
         write(&out, "index.html", "<p>x</p>");
-        let inputs = Inputs::take(root, "default").unwrap();
-        let key = [7; 32];
-        let now = jiff::Timestamp::now();
-        let record = |started: SystemTime| Record {
+        let inputs = Inputs::take(tmp.path(), "default").unwrap();
+        (tmp, out, cache, inputs)
+    }
+
+    /// What that build records, had it started at `started`.
+    fn record_of<'a>(
+        inputs: &Inputs,
+        out: &'a Path,
+        started: SystemTime,
+        due: Option<jiff::Timestamp>,
+    ) -> Record<'a> {
+        Record {
             inputs: inputs.clone(),
             started,
-            out: &out,
+            out,
             written: vec!["index.html".into()],
-            due: None,
+            due,
             replay: replay(),
-        };
+        }
+    }
+
+    #[test]
+    fn recorded_only_when_inputs_are_old_enough_and_replayed_only_while_outputs_are_intact() {
+        let (_tmp, out, cache, inputs) = built_site();
+        let key = [7; 32];
+        let now = jiff::Timestamp::now();
         // Inputs written just now: too recent to trust by stamp.
-        record_and_check(&cache, &key, record(SystemTime::now()), false);
+        let record_now = record_of(&inputs, &out, SystemTime::now(), None);
+        record_and_check(&cache, &key, record_now, false);
         let later = SystemTime::now() + Duration::from_secs(RACY_SECONDS + 1);
-        record_and_check(&cache, &key, record(later), true);
+        record_and_check(&cache, &key, record_of(&inputs, &out, later, None), true);
         let Verdict::Unchanged(r) = check(&cache, &key, Some(&inputs), &out, now) else {
             panic!("not unchanged")
         };
@@ -467,21 +477,10 @@ mod tests {
 
     #[test]
     fn a_scheduled_post_coming_due_ends_the_replay() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (root, out, cache) = (tmp.path(), tmp.path().join("public"), tmp.path().join("c"));
-        write(root, "content/posts/a.md", "x");
-        write(&out, "index.html", "x");
-        let inputs = Inputs::take(root, "default").unwrap();
+        let (_tmp, out, cache, inputs) = built_site();
         let due: jiff::Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
-        let r = Record {
-            inputs: inputs.clone(),
-            started: SystemTime::now() + Duration::from_secs(RACY_SECONDS + 1),
-            out: &out,
-            written: vec!["index.html".into()],
-            due: Some(due),
-            replay: replay(),
-        };
-        record(&cache, &[1; 32], r);
+        let later = SystemTime::now() + Duration::from_secs(RACY_SECONDS + 1);
+        record(&cache, &[1; 32], record_of(&inputs, &out, later, Some(due)));
         let before: jiff::Timestamp = "2029-12-31T23:59:59Z".parse().unwrap();
         let verdict = |now| check(&cache, &[1; 32], Some(&inputs), &out, now);
         assert!(matches!(verdict(before), Verdict::Unchanged(_)));
