@@ -183,14 +183,19 @@ fn collect_tags(config: &Config, posts: &mut [Post], diags: &mut Diagnostics) ->
     let mut first_seen: HashMap<String, (String, String)> = HashMap::new();
     let mut warned: std::collections::HashSet<(String, String)> = Default::default();
     for (i, post) in posts.iter().enumerate() {
-        for tag in &post.tags {
+        for (k, tag) in post.tags.iter().enumerate() {
             let slug = slugify_or(tag, "tag");
             let norm = tag.to_lowercase();
             match first_seen.get(&slug) {
                 Some((seen, seen_in))
                     if *seen != norm && warned.insert((slug.clone(), norm.clone())) =>
                 {
-                    let (line, col) = post.key_at("tags");
+                    // At the tag's own list item when the layout gives one per tag.
+                    let items = crate::front_matter::item_positions(&post.text, "tags");
+                    let (line, col) = match items.get(k) {
+                        Some(&at) if items.len() == post.tags.len() => at,
+                        _ => post.key_at("tags"),
+                    };
                     diags.push(
                         Diagnostic::warning(
                             "tag-collision",
