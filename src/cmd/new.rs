@@ -9,13 +9,17 @@
 //! another source already has (a post's or page's `slug:`, an alias, a tag or author page),
 //! and an author id with no file in `content/authors/`. Tags are cleaned like front matter tags
 //! and spellings the site would merge into one tag (`A` and `a`) are written once, first
-//! spelling kept.
+//! spelling kept; a tag the site already has is written in the site's spelling (`--tags
+//! "rare earths"` on a site with `Rare Earths` writes `Rare Earths`, so the new post does not
+//! rename the tag's page).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::NewArgs;
 use crate::config::Config;
+use crate::pipeline::parse;
 
 /// Runs `smelt new`; returns the exit code (0 written, 1 refused or a broken `site.toml`, 2
 /// no site).
@@ -146,13 +150,37 @@ pub fn clean_tags(raw: &[String]) -> (Vec<String>, Vec<(String, String)>) {
     (kept.into_iter().map(|(_, t)| t).collect(), merged)
 }
 
-/// What already has the site path `path` (compared without letter case, as the build does):
-/// the source of a post, page or author page, the alias of one, or a tag page, read from the
-/// front matter of every content file (drafts and scheduled posts included). Files whose front
-/// matter does not parse are skipped (`smelt check` reports them).
-fn url_owner(root: &Path, config: &Config, path: &str) -> Result<Option<String>, String> {
-    use crate::pipeline::{index, load, parse};
+/// The front matter of every content file (drafts and scheduled posts included), with its
+/// source path. Files whose front matter does not parse are skipped (`smelt check` reports
+/// them).
+fn scan_site(root: &Path, config: &Config) -> Result<Vec<(String, parse::Head)>, String> {
+    use crate::pipeline::load;
     use rayon::prelude::*;
+
+    let theme = crate::theme::Theme::resolve(root, &config.theme).map_err(|d| d.message)?;
+    let loaded = load::load(root, &theme);
+    let tz = config.time_zone();
+    let publish = parse::Publish {
+        drafts: true,
+        future: true,
+        now: jiff::Timestamp::now(),
+    };
+    Ok(loaded
+        .files
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let h = parse::first_pass(i, f, config, &tz, publish).ok()??;
+            Some((f.source.clone(), h))
+        })
+        .collect())
+}
+
+/// What already has the site path `path` (compared without letter case, as the build does):
+/// the home page, 404 page, tag or author index, or of the scanned files (see [`scan_site`])
+/// a post, page or author page, the alias of one, or a tag page.
+fn url_owner(config: &Config, heads: &[(String, parse::Head)], path: &str) -> Option<String> {
+    use crate::pipeline::index;
 
     let want = path.to_lowercase();
     let fixed = [
@@ -168,42 +196,49 @@ fn url_owner(root: &Path, config: &Config, path: &str) -> Result<Option<String>,
         ),
     ];
     if let Some((_, who)) = fixed.iter().find(|(p, _)| p.to_lowercase() == want) {
-        return Ok(Some(who.clone()));
+        return Some(who.clone());
     }
-    let theme = crate::theme::Theme::resolve(root, &config.theme).map_err(|d| d.message)?;
-    let loaded = load::load(root, &theme);
-    let tz = config.time_zone();
-    let publish = parse::Publish {
-        drafts: true,
-        future: true,
-        now: jiff::Timestamp::now(),
-    };
-    let owners: Vec<String> = loaded
-        .files
-        .par_iter()
-        .enumerate()
-        .filter_map(|(i, f)| {
-            let Ok(Some(h)) = parse::first_pass(i, f, config, &tz, publish) else {
-                return None;
-            };
-            if h.path.to_lowercase() == want {
-                return Some(f.source.clone());
-            }
-            if let Some(alias) =
-                h.fm.aliases
-                    .iter()
-                    .find(|a| index::normalize_alias(a).is_ok_and(|p| p.to_lowercase() == want))
-            {
-                return Some(format!("the alias {alias:?} of {}", f.source));
-            }
-            h.fm.tags.iter().find_map(|t| {
-                let slug = crate::slug::slugify_or(t, "tag");
-                let tag_path = parse::expand_permalink(&config.permalinks.tags, &slug, None);
-                (tag_path.to_lowercase() == want).then(|| format!("the page of tag `{t}`"))
-            })
+    heads.iter().find_map(|(source, h)| {
+        if h.path.to_lowercase() == want {
+            return Some(source.clone());
+        }
+        if let Some(alias) =
+            h.fm.aliases
+                .iter()
+                .find(|a| index::normalize_alias(a).is_ok_and(|p| p.to_lowercase() == want))
+        {
+            return Some(format!("the alias {alias:?} of {source}"));
+        }
+        h.fm.tags.iter().find_map(|t| {
+            let slug = crate::slug::slugify_or(t, "tag");
+            let tag_path = parse::expand_permalink(&config.permalinks.tags, &slug, None);
+            (tag_path.to_lowercase() == want).then(|| format!("the page of tag `{t}`"))
         })
-        .collect();
-    Ok(owners.into_iter().next())
+    })
+}
+
+/// The spelling the site shows for each tag, by tag slug: as the build names a tag after its
+/// newest published post, the spelling of the newest post that is neither a draft nor
+/// scheduled (else of the newest post at all). A new post written with another spelling
+/// would become the newest and rename the tag on every page.
+fn tag_spellings(heads: &[(String, parse::Head)]) -> HashMap<String, String> {
+    let mut best: HashMap<String, ((bool, Option<jiff::Timestamp>), String)> = HashMap::new();
+    for (_, h) in heads {
+        let rank = (
+            !h.fm.draft && !h.scheduled,
+            h.fm.date.as_ref().map(jiff::Zoned::timestamp),
+        );
+        for t in &h.fm.tags {
+            let slug = crate::slug::slugify_or(t, "tag");
+            match best.get(&slug) {
+                Some((r, _)) if *r >= rank => {}
+                _ => {
+                    best.insert(slug, (rank, t.clone()));
+                }
+            }
+        }
+    }
+    best.into_iter().map(|(slug, (_, t))| (slug, t)).collect()
 }
 
 /// Writes the new post; returns its path and notes for the writer (a title that is a Windows
@@ -256,8 +291,9 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<(PathBuf, Vec<
         }
     }
     let now = jiff::Zoned::now().with_time_zone(config.time_zone());
-    let url = crate::pipeline::parse::expand_permalink(&config.permalinks.posts, &slug, Some(&now));
-    if let Some(owner) = url_owner(root, config, &url)? {
+    let url = parse::expand_permalink(&config.permalinks.posts, &slug, Some(&now));
+    let heads = scan_site(root, config)?;
+    if let Some(owner) = url_owner(config, &heads, &url) {
         return Err(format!(
             "the URL {url} of a post titled {title:?} is already taken by {owner}; pick another title, or edit that post"
         ));
@@ -273,6 +309,21 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<(PathBuf, Vec<
             "tag `{dropped}` has the same URL as tag `{kept}`: written once, as `{kept}`"
         ));
     }
+    let spellings = tag_spellings(&heads);
+    let tags: Vec<String> = tags
+        .into_iter()
+        .map(
+            |t| match spellings.get(&crate::slug::slugify_or(&t, "tag")) {
+                Some(site) if *site != t => {
+                    notes.push(format!(
+                        "tag `{t}` written as `{site}`, the spelling the site already uses for it"
+                    ));
+                    site.clone()
+                }
+                _ => t,
+            },
+        )
+        .collect();
     let today = now.date().to_string();
     let text = post_text(title, &today, author.as_deref(), &tags, args.draft);
     std::fs::create_dir_all(&posts)

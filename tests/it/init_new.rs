@@ -345,6 +345,46 @@ fn new_writes_each_tag_once_first_spelling_kept() {
 }
 
 #[test]
+fn new_writes_a_tag_the_site_has_in_the_site_spelling() {
+    let site = new_site(&[
+        (
+            "content/posts/older.md",
+            "---\ntitle: Older\ndate: 2024-01-01\ntags: [rare earths]\n---\nx\n",
+        ),
+        (
+            "content/posts/newest.md",
+            "---\ntitle: Newest\ndate: 2024-03-01\ntags: [Rare Earths, AI Policy]\n---\nx\n",
+        ),
+        // Drafts are not what the site shows, even when newer.
+        (
+            "content/posts/draft.md",
+            "---\ntitle: Draft\ndate: 2024-06-01\ndraft: true\ntags: [RARE EARTHS]\n---\nx\n",
+        ),
+    ]);
+    let o = new_post(
+        site.path(),
+        &["Tagged", "--tags", "rare earths,ai policy,Fresh Topic"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(site.path().join("content/posts/tagged.md")).unwrap();
+    let tags: Vec<&str> = text.lines().filter(|l| l.starts_with("tags:")).collect();
+    assert_eq!(
+        tags,
+        vec![r#"tags: ["Rare Earths", "AI Policy", "Fresh Topic"]"#]
+    );
+    assert_eq!(
+        stderr(&o),
+        "note: tag `rare earths` written as `Rare Earths`, the spelling the site already uses for it\n\
+         note: tag `ai policy` written as `AI Policy`, the spelling the site already uses for it\n"
+    );
+    // The tag page keeps its name now that the new post is the newest with the tag.
+    let b = build_dir(site.path(), &[]);
+    assert_eq!(b.code(), 0, "{}", b.stderr());
+    let page = b.read("tags/rare-earths/index.html");
+    assert!(page.contains(">Rare Earths</h1>"), "{page}");
+}
+
+#[test]
 fn new_refuses_a_url_another_source_has() {
     let site = new_site(&[
         (
