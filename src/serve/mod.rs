@@ -1,8 +1,8 @@
 //! `smelt serve`: the site built into memory, served over HTTP, rebuilt incrementally on
 //! every save and reloaded in the browser.
 //!
-//! Threads: the HTTP server runs on a small tokio runtime; the watcher's debouncer thread
-//! sends batches of events to the build loop thread, which waits for a short quiet spell
+//! Threads: the HTTP server runs on a small tokio runtime; notify's watcher thread sends
+//! file events to the build loop thread, which waits for a short quiet spell
 //! (so one save made of several file operations is one build), turns the batch into
 //! [`Changes`], builds with the [`Builder`], publishes the new snapshot and sends one reload
 //! event — none when nothing in the output changed. A failed build keeps the last good site
@@ -23,9 +23,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
-
-use notify_debouncer_full::DebounceEventResult;
+use std::time::{Duration, Instant};
 
 use crate::console::count;
 use crate::error::{Diagnostic, Diagnostics, Error};
@@ -34,8 +32,11 @@ use crate::serve::server::{App, Phase, Reload, Snapshot};
 
 pub use incremental::OutData;
 
-/// How long the build loop waits for more events after a batch before building.
-pub const QUIET: Duration = Duration::from_millis(5);
+/// How long the file system must be quiet after an event before the build loop builds (an
+/// editor's save — write a temporary file, rename it over the source — is one batch).
+pub const QUIET: Duration = Duration::from_millis(10);
+/// Longest the build loop collects one batch of events before building.
+pub const MAX_BATCH: Duration = Duration::from_millis(500);
 
 /// Options of `smelt serve`.
 #[derive(Debug, Clone)]
@@ -125,7 +126,7 @@ pub fn run(opts: Options) -> Result<(), Error> {
     });
     crate::errln!("serving {origin}{base_path} (Ctrl+C to stop)");
 
-    let (tx, rx) = channel::<DebounceEventResult>();
+    let (tx, rx) = channel::<watch::WatchEvent>();
     let watcher = match watch::Watcher::start(&root, opts.poll, tx.clone()) {
         Ok(w) => w,
         Err(e) if !opts.poll => {
@@ -169,17 +170,19 @@ async fn shutdown_signal() {
     }
 }
 
-/// Collects one batch of events and every batch that follows within [`QUIET`]; `None` when
-/// the watcher is gone.
-fn next_batch(rx: &Receiver<DebounceEventResult>) -> Option<(Vec<notify::Event>, Vec<String>)> {
+/// Blocks until an event comes (an idle `serve` does not wake), then collects it and every
+/// event that follows within [`QUIET`] of the one before, for at most [`MAX_BATCH`] (a
+/// source rewritten without pause still gets built); `None` when the watcher is gone.
+fn next_batch(rx: &Receiver<watch::WatchEvent>) -> Option<(Vec<notify::Event>, Vec<String>)> {
     let mut events = Vec::new();
     let mut errors = Vec::new();
-    let mut take = |r: DebounceEventResult| match r {
-        Ok(evs) => events.extend(evs.into_iter().map(|e| e.event)),
-        Err(es) => errors.extend(es.into_iter().map(|e| e.to_string())),
+    let mut take = |r: watch::WatchEvent| match r {
+        Ok(e) => events.push(e),
+        Err(e) => errors.push(e.to_string()),
     };
     take(rx.recv().ok()?);
-    loop {
+    let first = Instant::now();
+    while first.elapsed() < MAX_BATCH {
         match rx.recv_timeout(QUIET) {
             Ok(r) => take(r),
             Err(RecvTimeoutError::Timeout) => break,
@@ -193,7 +196,7 @@ fn next_batch(rx: &Receiver<DebounceEventResult>) -> Option<(Vec<notify::Event>,
 fn build_loop(
     builder: &mut Builder,
     mut watcher: watch::Watcher,
-    rx: &Receiver<DebounceEventResult>,
+    rx: &Receiver<watch::WatchEvent>,
     app: &App,
     open: bool,
     origin: &str,

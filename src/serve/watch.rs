@@ -1,5 +1,5 @@
-//! The file watcher of `serve`: notify + notify-debouncer-full on the site's sources →
-//! batches of raw events → [`Changes`] (via [`classify`]).
+//! The file watcher of `serve`: notify on the site's sources → raw events on a channel (the
+//! build loop batches them until the file system is quiet) → [`Changes`] (via [`classify`]).
 //!
 //! Watched: the site root itself, not recursively (for `site.toml`, which editors replace by
 //! renaming a new file over it, and for the source folders appearing or vanishing), and
@@ -8,6 +8,10 @@
 //! and backup files (see `load::is_ignored_name`) and reads (`open`/`close` without writing)
 //! are dropped. `--poll` swaps the native watcher for polling (network and container file
 //! systems); the classification is the same.
+//!
+//! No debouncer thread sits between notify and the build loop: one that wakes on a timer
+//! (notify-debouncer-full ticks every few milliseconds to stay fast) keeps an idle `serve`
+//! waking hundreds of times a second; the build loop instead blocks until an event comes.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,10 +19,7 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use notify::event::{AccessKind, AccessMode, ModifyKind};
-use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{
-    DebounceEventResult, Debouncer, NoCache, RecommendedCache, new_debouncer_opt,
-};
+use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::pipeline::load;
 use crate::serve::incremental::Changes;
@@ -26,29 +27,28 @@ use crate::serve::incremental::Changes;
 /// Source folders watched recursively, relative to the root.
 pub const SOURCE_DIRS: [&str; 4] = ["content", "templates", "themes", "static"];
 
-/// How long a path must be quiet before its events are delivered.
-pub const DEBOUNCE: Duration = Duration::from_millis(5);
-/// How often the debouncer looks for quiet paths.
-pub const TICK: Duration = Duration::from_millis(2);
 /// Polling interval with `--poll`.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(400);
 
+/// What the watcher sends for each file system event: the event, or the watcher's error.
+pub type WatchEvent = notify::Result<notify::Event>;
+
 enum Inner {
-    Native(Debouncer<RecommendedWatcher, RecommendedCache>),
-    Poll(Debouncer<PollWatcher, NoCache>),
+    Native(RecommendedWatcher),
+    Poll(PollWatcher),
 }
 
 impl Inner {
     fn watch(&mut self, p: &Path, mode: RecursiveMode) -> notify::Result<()> {
         match self {
-            Inner::Native(d) => d.watch(p, mode),
-            Inner::Poll(d) => d.watch(p, mode),
+            Inner::Native(w) => w.watch(p, mode),
+            Inner::Poll(w) => w.watch(p, mode),
         }
     }
     fn unwatch(&mut self, p: &Path) -> notify::Result<()> {
         match self {
-            Inner::Native(d) => d.unwatch(p),
-            Inner::Poll(d) => d.unwatch(p),
+            Inner::Native(w) => w.unwatch(p),
+            Inner::Poll(w) => w.unwatch(p),
         }
     }
 }
@@ -62,29 +62,16 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// Starts watching the site at `root` (absolute). Batches of debounced events are sent to
-    /// `tx`. Fails with the watcher's message (e.g. the inotify watch limit).
-    pub fn start(
-        root: &Path,
-        poll: bool,
-        tx: Sender<DebounceEventResult>,
-    ) -> Result<Watcher, String> {
+    /// Starts watching the site at `root` (absolute). Every event (or watcher error) is sent
+    /// to `tx` as it happens. Fails with the watcher's message (e.g. the inotify watch limit).
+    pub fn start(root: &Path, poll: bool, tx: Sender<WatchEvent>) -> Result<Watcher, String> {
         let inner = if poll {
             let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
-            Inner::Poll(
-                new_debouncer_opt(DEBOUNCE, Some(TICK), tx, NoCache, config)
-                    .map_err(|e| e.to_string())?,
-            )
+            Inner::Poll(PollWatcher::new(tx, config).map_err(|e| e.to_string())?)
         } else {
             Inner::Native(
-                new_debouncer_opt(
-                    DEBOUNCE,
-                    Some(TICK),
-                    tx,
-                    RecommendedCache::new(),
-                    notify::Config::default(),
-                )
-                .map_err(|e| e.to_string())?,
+                RecommendedWatcher::new(tx, notify::Config::default())
+                    .map_err(|e| e.to_string())?,
             )
         };
         let mut w = Watcher {
