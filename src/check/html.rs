@@ -168,7 +168,7 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
         match r {
             JobResult::Done { paths, pages } => {
                 for p in &paths {
-                    if !is_safe_output(p) {
+                    if !crate::pipeline::write::is_safe_rel(p) {
                         // `build` refuses to write it (the write stage's rule).
                         let origin = renderer.origin_of_output(&jobs[j], p, root);
                         let mut d = Diagnostic::error(
@@ -228,16 +228,6 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
         }
     }
     out
-}
-
-/// `true` for an output path `build` writes: relative, `/`-separated, with no empty, `.` or
-/// `..` segment, no backslash or NUL (the rule of the write stage, which refuses others).
-fn is_safe_output(p: &str) -> bool {
-    !p.is_empty()
-        && !p.starts_with('/')
-        && !p.contains('\\')
-        && !p.contains('\0')
-        && p.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
 /// What one render job gave: its output paths and read pages, or its error.

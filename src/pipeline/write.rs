@@ -590,9 +590,10 @@ fn copy_new(from: &Path, to: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// `true` for a relative, `/`-separated path with no empty, `.` or `..` segment, no
-/// backslash or NUL.
-fn is_safe_rel(p: &str) -> bool {
+/// `true` for an output path the write stage accepts: relative, `/`-separated, with no empty,
+/// `.` or `..` segment, no backslash or NUL (`smelt check` applies the same rule to the paths
+/// a build would write).
+pub fn is_safe_rel(p: &str) -> bool {
     !p.is_empty()
         && !p.starts_with('/')
         && !p.contains('\\')
