@@ -558,7 +558,7 @@ pub fn case_collision(first_rel: &str, first: &Origin, rel: &str, second: &Origi
     };
     let mut d = duplicate_output(b_rel, a, b);
     d.message = format!(
-        "{} writes {a_rel} and {} writes {b_rel}: the paths differ only in letter case, so on a case-insensitive file system or host one replaces the other",
+        "{a_rel} (from {}) and {b_rel} (from {}) differ only in letter case, so on a case-insensitive file system or host one replaces the other",
         a.what, b.what
     );
     d

@@ -713,17 +713,24 @@ impl Builder {
             Way::Generated => Some(Vec::new()),
             Way::Full | Way::Static => None,
         };
-        let r =
-            render(m, &self.parse, &mut self.out, pass, touched.as_deref()).map_err(|mut e| {
-                e.extend(
-                    m.diagnostics()
-                        .into_vec()
-                        .into_iter()
-                        .filter(|d| !d.is_error()),
-                );
-                e.sort();
-                e
-            })?;
+        let r = render(
+            m,
+            &self.root,
+            &self.parse,
+            &mut self.out,
+            pass,
+            touched.as_deref(),
+        )
+        .map_err(|mut e| {
+            e.extend(
+                m.diagnostics()
+                    .into_vec()
+                    .into_iter()
+                    .filter(|d| !d.is_error()),
+            );
+            e.sort();
+            e
+        })?;
         let total = self.out.jobs.len();
         self.out.files = r.files;
         self.stale_generated = r.left.is_some();
@@ -856,8 +863,46 @@ impl CardMemo {
 
 /// The render step: cards (reused by card key), fingerprints, the jobs of `pass` whose
 /// fingerprint changed rendered, the others' files kept.
+/// The errors the write stage of `build` gives for these output paths of `jobs` (parallel
+/// to them): a path two jobs write, and two paths that differ only in letter case.
+fn output_collisions(
+    renderer: &Renderer,
+    root: &Path,
+    jobs: &[Job],
+    paths: &[Vec<&str>],
+) -> Diagnostics {
+    use crate::pipeline::write::{case_collision, duplicate_output};
+    let mut errors = Diagnostics::new();
+    let mut exact: HashMap<&str, usize> = HashMap::new();
+    let mut folded: HashMap<String, (&str, usize)> = HashMap::new();
+    let origin = |i: usize, p: &str| renderer.origin_of_output(&jobs[i], p, root);
+    for (i, list) in paths.iter().enumerate() {
+        for &p in list {
+            if let Some(&first) = exact.get(p) {
+                errors.push(duplicate_output(p, &origin(first, p), &origin(i, p)));
+                continue;
+            }
+            let lower = p.to_lowercase();
+            if let Some(&(other, first)) = folded.get(&lower) {
+                errors.push(case_collision(
+                    other,
+                    &origin(first, other),
+                    p,
+                    &origin(i, p),
+                ));
+                continue;
+            }
+            exact.insert(p, i);
+            folded.insert(lower, (p, i));
+        }
+    }
+    errors.sort();
+    errors
+}
+
 fn render(
     m: &Model,
+    root: &Path,
     parse: &ParseCache,
     out: &mut Output,
     pass: Pass,
@@ -997,6 +1042,33 @@ fn render(
     }
     if errors.has_errors() {
         return Err(errors);
+    }
+    // Two jobs writing one path fail `build`: fail here too rather than serve one of them.
+    // Only a pass that changes some job's list of paths can make a new pair.
+    let fresh_paths: HashMap<usize, Vec<&str>> = fresh
+        .iter()
+        .map(|(i, files)| (*i, files.iter().map(|f| f.path.as_str()).collect()))
+        .collect();
+    let paths_moved = !same_jobs
+        || fresh_paths.iter().any(|(i, new)| {
+            old_jobs
+                .get(&keys[*i])
+                .is_none_or(|o| o.paths.iter().map(String::as_str).ne(new.iter().copied()))
+        });
+    if paths_moved {
+        let per_job: Vec<Vec<&str>> = (0..jobs.len())
+            .map(|i| match fresh_paths.get(&i) {
+                Some(p) => p.clone(),
+                None => old_jobs
+                    .get(&keys[i])
+                    .map(|o| o.paths.iter().map(String::as_str).collect())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let errors = output_collisions(&renderer, root, &jobs, &per_job);
+        if errors.has_errors() {
+            return Err(errors);
+        }
     }
     steps.mark("render");
     // Files made by code that this pass left as they were.

@@ -120,7 +120,7 @@ fn a_static_file_whose_path_differs_from_a_page_only_in_case() {
     collision_leaves_output_alone(
         "static/Posts/first/index.html",
         "hi\n",
-        "static/Posts/first/index.html writes Posts/first/index.html and the page of content/posts/first.md writes posts/first/index.html: the paths differ only in letter case, so on a case-insensitive file system or host one replaces the other",
+        "Posts/first/index.html (from static/Posts/first/index.html) and posts/first/index.html (from the page of content/posts/first.md) differ only in letter case, so on a case-insensitive file system or host one replaces the other",
     );
 }
 

@@ -93,7 +93,9 @@ impl Session {
         let shorts =
             |d: smelt::error::Diagnostics| d.items().iter().map(|d| d.short()).collect::<Vec<_>>();
         let r = self.builder.build(&c).map_err(shorts)?;
-        if self.deferred && r.rendered > 0 {
+        // As `serve` does: make the files made by code whenever some are pending (after any
+        // pass that rendered pages, and after a failed second step).
+        if self.deferred && (r.rendered > 0 || !r.pending.is_empty()) {
             assert!(!r.pending.is_empty(), "{r:?}");
             assert!(r.pending.contains(&"sitemap.xml".to_string()));
             let g = self
@@ -407,4 +409,40 @@ fn sequence(deferred: bool) {
     );
     assert!(s.builder.files().len() > total / 2);
     s.same_as_clean("no-op save");
+}
+
+/// Two sources of one output path (or of two paths that differ only in letter case) fail
+/// `build`; `serve` refuses them with the same error rather than serving one of the two.
+#[test]
+fn two_sources_of_one_output_path_fail_as_in_build() {
+    for deferred in [false, true] {
+        let mut s = Session::new(deferred);
+        for (file, want) in [
+            (
+                "static/rss.xml",
+                "static/rss.xml:1:1: error: static/rss.xml and the feeds both write rss.xml [output]",
+            ),
+            (
+                "static/Sitemap.xml",
+                "static/Sitemap.xml:1:1: error: Sitemap.xml (from static/Sitemap.xml) and sitemap.xml (from the sitemap and robots.txt) differ only in letter case, so on a case-insensitive file system or host one replaces the other [output]",
+            ),
+        ] {
+            s.write(file, "<x/>");
+            let errors = s.build(&[file]).unwrap_err();
+            assert_eq!(errors, [want], "deferred: {deferred}");
+            let built = smelt::pipeline::build(&BuildOptions {
+                root: s.root.clone(),
+                output: Some(s._tmp.path().join("out")),
+                ..Default::default()
+            });
+            let Err(smelt::error::Error::Content(d)) = built else {
+                panic!("build accepted {file}");
+            };
+            let shorts: Vec<String> = d.items().iter().map(|d| d.short()).collect();
+            assert_eq!(shorts, [want], "build");
+            std::fs::remove_file(s.path(file)).unwrap();
+            s.build(&[file]).unwrap();
+            s.same_as_clean(&format!("{file} removed"));
+        }
+    }
 }
