@@ -21,6 +21,7 @@ use scraper::{ElementRef, Html};
 
 use crate::error::Diagnostic;
 use crate::model::Site;
+use crate::model::StaticSource;
 use crate::pipeline::render::{FileData, Job, Renderer};
 use crate::templates::Templates;
 
@@ -155,22 +156,22 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
                     let text = String::from_utf8_lossy(bytes);
                     pages.push(read_page(&f.path, owner, &text));
                 }
-                paths.push(f.path);
+                let copied = matches!(f.data, FileData::Static(StaticSource::Disk(_)));
+                paths.push((f.path, copied));
             }
             JobResult::Done { paths, pages }
         })
         .collect();
     let mut out = Rendered::default();
-    // Output path → the job that made it first.
-    let mut made_by: HashMap<String, usize> = HashMap::new();
-    let mut made_case: HashMap<String, String> = HashMap::new();
+    // Every output path with its producer (job, copied file?), for the write stage's errors.
+    let mut claims: Vec<(String, (usize, bool))> = Vec::new();
     for (j, r) in results.into_iter().enumerate() {
         match r {
             JobResult::Done { paths, pages } => {
-                for p in &paths {
-                    if !crate::pipeline::write::is_safe_rel(p) {
+                for (p, copied) in paths {
+                    if !crate::pipeline::write::is_safe_rel(&p) {
                         // `build` refuses to write it (the write stage's rule).
-                        let origin = renderer.origin_of_output(&jobs[j], p, root);
+                        let origin = renderer.origin_of_output(&jobs[j], &p, root);
                         let mut d = Diagnostic::error(
                             "output",
                             format!("refusing to write unsafe output path {p:?}"),
@@ -181,40 +182,9 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
                         }
                         out.diags.push(d);
                     }
-                    let folded = p.to_lowercase();
-                    if !made_by.contains_key(p)
-                        && let Some(other) = made_case.get(&folded)
-                        && let Some(&first) = made_by.get(other)
-                    {
-                        out.diags.push(crate::pipeline::write::case_collision(
-                            other,
-                            &renderer.origin_of_output(&jobs[first], other, root),
-                            p,
-                            &renderer.origin_of_output(&jobs[j], p, root),
-                        ));
-                    }
-                    made_case.entry(folded).or_insert_with(|| p.clone());
-                    if let Some(&first) = made_by.get(p) {
-                        out.unknown.insert(p.clone());
-                        if site.contested.contains(&site_path_of(p).to_lowercase()) {
-                            continue;
-                        }
-                        // Within one job the page comes before the files copied beside it.
-                        let before = if first == j {
-                            renderer.origin(&jobs[j], root)
-                        } else {
-                            renderer.origin_of_output(&jobs[first], p, root)
-                        };
-                        out.diags.push(crate::pipeline::write::duplicate_output(
-                            p,
-                            &before,
-                            &renderer.origin_of_output(&jobs[j], p, root),
-                        ));
-                    } else {
-                        made_by.insert(p.clone(), j);
-                    }
+                    out.outputs.insert(p.clone());
+                    claims.push((p, (j, copied)));
                 }
-                out.outputs.extend(paths);
                 for p in pages {
                     out.by_output.insert(p.output.clone(), out.pages.len());
                     out.pages.push(p);
@@ -227,13 +197,45 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
             }
         }
     }
+    // Paths two producers make have unknown content; their errors are the write stage's,
+    // except for site paths the index stage already reported as wanted twice.
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    let mut by_lower: HashMap<String, usize> = HashMap::new();
+    for (p, _) in &claims {
+        *count.entry(p).or_default() += 1;
+        *by_lower.entry(p.to_lowercase()).or_default() += 1;
+    }
+    let mut contested: Vec<(&str, (usize, bool))> = Vec::new();
+    for (p, k) in &claims {
+        if count[p.as_str()] > 1 {
+            out.unknown.insert(p.clone());
+            if site.contested.contains(&site_path_of(p).to_lowercase()) {
+                continue;
+            }
+        }
+        if by_lower[&p.to_lowercase()] > 1 {
+            contested.push((p, *k));
+        }
+    }
+    out.diags.extend(crate::pipeline::write::collisions(
+        &contested,
+        |(j, copied), p| {
+            if copied {
+                renderer.origin_of_output(&jobs[j], p, root)
+            } else {
+                renderer.origin(&jobs[j], root)
+            }
+        },
+    ));
     out
 }
 
 /// What one render job gave: its output paths and read pages, or its error.
 enum JobResult {
     Done {
-        paths: Vec<String>,
+        /// Output paths, each with whether it is a file copied from disk (named by that
+        /// file rather than by the job).
+        paths: Vec<(String, bool)>,
         pages: Vec<HtmlPage>,
     },
     /// The error, and the paths the job would have made.

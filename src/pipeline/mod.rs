@@ -307,7 +307,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                     let mut kept: HashSet<&str> = HashSet::new();
                     if let Some(rec) = hit {
                         for (p, e) in &rec.files {
-                            if !writer.keep(p, e, &origin)? {
+                            // A path another producer has counts as done: the build fails
+                            // with every collision once all jobs have claimed their paths.
+                            if unless_refused(&writer, writer.keep(p, e, &origin))? == Some(false) {
                                 break;
                             }
                             kept.insert(p);
@@ -316,7 +318,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                             let mut n = rec.files.len();
                             if let render::Job::Post(i) = job {
                                 for f in render::post_assets(&site.posts[*i]) {
-                                    writer.write(&f, &origin)?;
+                                    unless_refused(&writer, writer.write(&f, &origin))?;
                                     n += 1;
                                 }
                             }
@@ -330,7 +332,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                         .par_iter()
                         .filter(|f| !kept.contains(f.path.as_str()))
                         .map(|f| {
-                            let entry = writer.write_entry(f, &origin)?;
+                            let Some(entry) =
+                                unless_refused(&writer, writer.write_entry(f, &origin))?
+                            else {
+                                return Ok(None);
+                            };
                             Ok(matches!(f.data, render::FileData::Bytes(_))
                                 .then(|| (f.path.clone(), entry)))
                         })
@@ -361,6 +367,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                     Err(d) => errors.push(d),
                 }
             }
+            // Two producers of one path: as the writer saw them all, not as the threads'
+            // timing paired them.
+            errors.extend(writer.collisions());
             trace.step("render and write");
             if errors.has_errors() {
                 writer.abort();
@@ -381,6 +390,20 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     drop((hits, renderer, jobs, fps));
     drop_in_background((site, templates, bodies, outputs));
     result
+}
+
+/// `r`, with a claim the writer refused (a path another producer has) as `Ok(None)`: the
+/// job goes on claiming its other paths, and [`write::Writer::collisions`] reports every
+/// collision once all jobs are done, the same whatever order the threads claimed in.
+fn unless_refused<T>(
+    writer: &write::Writer,
+    r: Result<T, Diagnostic>,
+) -> Result<Option<T>, Diagnostic> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(d) if writer.is_refused_claim(&d) => Ok(None),
+        Err(d) => Err(d),
+    }
 }
 
 /// `jobs` with the search index moved to the front. Rayon works through a job list roughly

@@ -87,6 +87,16 @@ pub struct Writer {
     made: Mutex<HashSet<PathBuf>>,
     /// Previous output files known to have been written to since (see [`Writer::distrust`]).
     altered: HashSet<String>,
+    /// Claims refused because the path (or its lower-case form) was taken.
+    lost: Mutex<Refused>,
+}
+
+/// Claims a [`Writer`] refused: (path, claimant), and the messages of the errors it returned
+/// for them (see [`Writer::collisions`]).
+#[derive(Default)]
+struct Refused {
+    claims: Vec<(String, Arc<Origin>)>,
+    messages: HashSet<String>,
 }
 
 /// Makes a path absolute and canonical as far as it exists (the rest is appended).
@@ -249,6 +259,7 @@ impl Writer {
             unchanged: Mutex::new(0),
             made: Mutex::new(HashSet::new()),
             altered: HashSet::new(),
+            lost: Mutex::new(Refused::default()),
         })
     }
 
@@ -386,15 +397,21 @@ impl Writer {
     /// it is claimed already (by another file of this build, or reserved), naming both.
     fn claim(&self, rel: &str, origin: &Arc<Origin>) -> Result<(), Diagnostic> {
         let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
+        let lose = |d: Diagnostic| {
+            let mut lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
+            lost.claims.push((rel.to_string(), origin.clone()));
+            lost.messages.insert(d.message.clone());
+            Err(d)
+        };
         if let Some(first) = new.get(rel) {
-            return Err(duplicate_output(rel, &first.origin, origin));
+            return lose(duplicate_output(rel, &first.origin, origin));
         }
         let mut folded = self.folded.lock().unwrap_or_else(|e| e.into_inner());
         let lower = rel.to_lowercase();
         if let Some(other) = folded.get(&lower)
             && let Some(first) = new.get(other)
         {
-            return Err(case_collision(other, &first.origin, rel, origin));
+            return lose(case_collision(other, &first.origin, rel, origin));
         }
         folded.insert(lower, rel.to_string());
         drop(folded);
@@ -406,6 +423,38 @@ impl Writer {
             },
         );
         Ok(())
+    }
+
+    /// `true` for an error [`Writer::write`] or [`Writer::keep`] returned for a path that was
+    /// taken: its pairing depends on which producer claimed first (the threads' timing), so
+    /// the caller reports [`Writer::collisions`] instead.
+    pub fn is_refused_claim(&self, d: &Diagnostic) -> bool {
+        let lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
+        lost.messages.contains(&d.message)
+    }
+
+    /// Every output path several producers wanted (or paths that differ only in letter case),
+    /// as errors that do not depend on which producer claimed first (see [`collisions`]).
+    pub fn collisions(&self) -> Vec<Diagnostic> {
+        let lost = self.lost.lock().unwrap_or_else(|e| e.into_inner());
+        if lost.claims.is_empty() {
+            return Vec::new();
+        }
+        let new = self.new.lock().unwrap_or_else(|e| e.into_inner());
+        let folded = self.folded.lock().unwrap_or_else(|e| e.into_inner());
+        // The refused claims, and the claims that won the paths they wanted.
+        let mut claims: Vec<(&str, &Arc<Origin>)> = Vec::new();
+        let mut winners: HashSet<&str> = HashSet::new();
+        for (rel, origin) in &lost.claims {
+            claims.push((rel, origin));
+            if let Some(won) = folded.get(&rel.to_lowercase())
+                && let Some(slot) = new.get(won)
+                && winners.insert(won)
+            {
+                claims.push((won, &slot.origin));
+            }
+        }
+        collisions(&claims, |o, _| Origin::clone(o))
     }
 
     /// Records the content of the claimed path `rel` once it is written.
@@ -519,22 +568,41 @@ impl Writer {
 /// The error for output path `rel` claimed by `first` and then by `second`: both named (in
 /// a stable order), located at the source file of one of them when there is one.
 pub fn duplicate_output(rel: &str, first: &Origin, second: &Origin) -> Diagnostic {
-    let (a, b) = if first.what <= second.what {
-        (first, second)
-    } else {
-        (second, first)
-    };
-    let mut d = Diagnostic::error(
+    same_output(rel, &[first, second])
+}
+
+/// The error for output path `rel` wanted by every producer in `origins` (two or more):
+/// all named, sorted (`A and B both write …`, `A, B and C all write …`), located at a file
+/// that can be changed: a copied file first, else a source with a position, else any source.
+pub fn same_output(rel: &str, origins: &[&Origin]) -> Diagnostic {
+    let mut sorted = origins.to_vec();
+    sorted.sort_by(|a, b| a.what.cmp(&b.what));
+    let names: Vec<&str> = sorted.iter().map(|o| o.what.as_str()).collect();
+    let verb = if names.len() > 2 { "all" } else { "both" };
+    let d = Diagnostic::error(
         "output",
-        format!("{} and {} both write {rel}", a.what, b.what),
+        format!("{} {verb} write {rel}", and_list(&names)),
     )
     .with_help(
         "rename or remove one of them, or change the page's `slug:` or `aliases:`: one output file never silently replaces another",
     );
-    // Locate at a file that can be changed: a copied file first, else a source with a
-    // position, else any source.
-    let located = [a, b]
-        .into_iter()
+    locate(d, &sorted)
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `d` located at the first of `origins` whose file can be changed: a copied file first,
+/// else a source with a position, else any source.
+fn locate(mut d: Diagnostic, origins: &[&Origin]) -> Diagnostic {
+    let located = origins
+        .iter()
         .filter(|o| o.source.is_some())
         .min_by_key(|o| (o.source.as_deref() != Some(o.what.as_str()), o.at.is_none()));
     if let Some(o) = located
@@ -549,19 +617,69 @@ pub fn duplicate_output(rel: &str, first: &Origin, second: &Origin) -> Diagnosti
 }
 
 /// The error for two output paths that differ only in letter case, the same whichever was
-/// claimed first (the pair is ordered by path).
+/// claimed first.
 pub fn case_collision(first_rel: &str, first: &Origin, rel: &str, second: &Origin) -> Diagnostic {
-    let ((a_rel, a), (b_rel, b)) = if first_rel <= rel {
-        ((first_rel, first), (rel, second))
-    } else {
-        ((rel, second), (first_rel, first))
-    };
-    let mut d = duplicate_output(b_rel, a, b);
-    d.message = format!(
-        "{a_rel} (from {}) and {b_rel} (from {}) differ only in letter case, so on a case-insensitive file system or host one replaces the other",
-        a.what, b.what
+    case_variants(&[(first_rel, first), (rel, second)])
+}
+
+/// The error for output paths (two or more) that differ only in letter case, each with what
+/// makes it, in path order; located as [`same_output`] locates.
+pub fn case_variants(paths: &[(&str, &Origin)]) -> Diagnostic {
+    let mut sorted = paths.to_vec();
+    sorted.sort_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.what.cmp(&b.1.what)));
+    let names: Vec<String> = sorted
+        .iter()
+        .map(|(rel, o)| format!("{rel} (from {})", o.what))
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let d = Diagnostic::error(
+        "output",
+        format!(
+            "{} differ only in letter case, so on a case-insensitive file system or host one replaces the other",
+            and_list(&names)
+        ),
+    )
+    .with_help(
+        "rename or remove one of them, or change the page's `slug:` or `aliases:`: one output file never silently replaces another",
     );
-    d
+    let origins: Vec<&Origin> = sorted.iter().map(|(_, o)| *o).collect();
+    locate(d, &origins)
+}
+
+/// The errors for the producers of output paths in `claims` ((path, producer), any order):
+/// one per path that several producers make (naming them all) and one per set of paths that
+/// differ only in letter case (naming each path's first producer), in path order. The same
+/// claims give the same errors whatever their order. `origin` names a producer of a path.
+pub fn collisions<K: Copy>(
+    claims: &[(&str, K)],
+    origin: impl Fn(K, &str) -> Origin,
+) -> Vec<Diagnostic> {
+    // Lower-case path → exact path → producers.
+    let mut groups: BTreeMap<String, BTreeMap<&str, Vec<Origin>>> = BTreeMap::new();
+    for &(rel, k) in claims {
+        groups
+            .entry(rel.to_lowercase())
+            .or_default()
+            .entry(rel)
+            .or_default()
+            .push(origin(k, rel));
+    }
+    let mut out = Vec::new();
+    for paths in groups.values_mut() {
+        for (rel, origins) in paths.iter_mut() {
+            // Not deduplicated: one producer making a path twice is a collision too.
+            origins.sort_by(|a, b| a.what.cmp(&b.what));
+            if origins.len() > 1 {
+                let refs: Vec<&Origin> = origins.iter().collect();
+                out.push(same_output(rel, &refs));
+            }
+        }
+        if paths.len() > 1 {
+            let firsts: Vec<(&str, &Origin)> = paths.iter().map(|(rel, o)| (*rel, &o[0])).collect();
+            out.push(case_variants(&firsts));
+        }
+    }
+    out
 }
 
 /// Creates `path` with `bytes`, failing if anything exists there: never writes through an
@@ -907,6 +1025,55 @@ mod tests {
         }
         let after = std::fs::metadata(out.join("a/index.html")).unwrap();
         assert_eq!(after.modified().unwrap(), before.modified().unwrap());
+    }
+
+    /// The errors depend on the set of claims, not their order: every producer of a path in
+    /// one error, every spelling of a path in one error.
+    #[test]
+    fn collisions_name_every_producer_whatever_the_order() {
+        let named = |k: usize, _: &str| {
+            let names = [
+                "the feeds",
+                "static/atom.xml",
+                "the alias /atom.xml of a.md",
+                "static/ATOM.XML",
+                "static/Atom.xml",
+            ];
+            Origin {
+                what: names[k].to_string(),
+                source: names[k]
+                    .starts_with("static/")
+                    .then(|| names[k].to_string()),
+                at: None,
+            }
+        };
+        let claims = [
+            ("atom.xml", 0),
+            ("atom.xml", 1),
+            ("atom.xml", 2),
+            ("ATOM.XML", 3),
+            ("Atom.xml", 4),
+            ("style.css", 0),
+        ];
+        let messages = |c: &[(&str, usize)]| -> Vec<String> {
+            collisions(c, named)
+                .into_iter()
+                .map(|d| format!("{}: {}", d.path.unwrap_or_default(), d.message))
+                .collect()
+        };
+        let want = [
+            "static/atom.xml: static/atom.xml, the alias /atom.xml of a.md and the feeds all write atom.xml",
+            "static/ATOM.XML: ATOM.XML (from static/ATOM.XML), Atom.xml (from static/Atom.xml) and atom.xml (from static/atom.xml) differ only in letter case, so on a case-insensitive file system or host one replaces the other",
+        ];
+        assert_eq!(messages(&claims), want);
+        let mut reversed = claims;
+        reversed.reverse();
+        assert_eq!(messages(&reversed), want);
+        assert_eq!(
+            messages(&claims[..2]),
+            ["static/atom.xml: static/atom.xml and the feeds both write atom.xml"]
+        );
+        assert!(messages(&claims[5..]).is_empty());
     }
 
     #[test]

@@ -863,39 +863,43 @@ impl CardMemo {
 
 /// The render step: cards (reused by card key), fingerprints, the jobs of `pass` whose
 /// fingerprint changed rendered, the others' files kept.
-/// The errors the write stage of `build` gives for these output paths of `jobs` (parallel
-/// to them): a path two jobs write, and two paths that differ only in letter case.
+/// The errors the write stage of `build` gives for the output paths of `jobs` (parallel to
+/// them; each path with whether it is a file copied from disk, named by that file): a path
+/// several producers make, and paths that differ only in letter case.
 fn output_collisions(
     renderer: &Renderer,
     root: &Path,
     jobs: &[Job],
-    paths: &[Vec<&str>],
+    paths: &[Vec<(&str, bool)>],
 ) -> Diagnostics {
-    use crate::pipeline::write::{case_collision, duplicate_output};
-    let mut errors = Diagnostics::new();
-    let mut exact: HashMap<&str, usize> = HashMap::new();
-    let mut folded: HashMap<String, (&str, usize)> = HashMap::new();
-    let origin = |i: usize, p: &str| renderer.origin_of_output(&jobs[i], p, root);
+    // A producer: (job, copied file?).
+    type Producer = (usize, bool);
+    // Only the paths in a collision are named (naming one allocates).
+    let mut by_lower: HashMap<String, Vec<(&str, Producer)>> = HashMap::new();
     for (i, list) in paths.iter().enumerate() {
-        for &p in list {
-            if let Some(&first) = exact.get(p) {
-                errors.push(duplicate_output(p, &origin(first, p), &origin(i, p)));
-                continue;
-            }
-            let lower = p.to_lowercase();
-            if let Some(&(other, first)) = folded.get(&lower) {
-                errors.push(case_collision(
-                    other,
-                    &origin(first, other),
-                    p,
-                    &origin(i, p),
-                ));
-                continue;
-            }
-            exact.insert(p, i);
-            folded.insert(lower, (p, i));
+        for &(p, copied) in list {
+            by_lower
+                .entry(p.to_lowercase())
+                .or_default()
+                .push((p, (i, copied)));
         }
     }
+    let claims: Vec<(&str, Producer)> = by_lower
+        .into_values()
+        .filter(|c| c.len() > 1)
+        .flatten()
+        .collect();
+    let mut errors = Diagnostics::new();
+    errors.extend(crate::pipeline::write::collisions(
+        &claims,
+        |(i, copied), p| {
+            if copied {
+                renderer.origin_of_output(&jobs[i], p, root)
+            } else {
+                renderer.origin(&jobs[i], root)
+            }
+        },
+    ));
     errors.sort();
     errors
 }
@@ -1045,23 +1049,32 @@ fn render(
     }
     // Two jobs writing one path fail `build`: fail here too rather than serve one of them.
     // Only a pass that changes some job's list of paths can make a new pair.
-    let fresh_paths: HashMap<usize, Vec<&str>> = fresh
+    let copied = |d: &FileData| matches!(d, FileData::Static(StaticSource::Disk(_)));
+    let fresh_paths: HashMap<usize, Vec<(&str, bool)>> = fresh
         .iter()
-        .map(|(i, files)| (*i, files.iter().map(|f| f.path.as_str()).collect()))
+        .map(|(i, files)| {
+            let paths = files.iter().map(|f| (f.path.as_str(), copied(&f.data)));
+            (*i, paths.collect())
+        })
         .collect();
     let paths_moved = !same_jobs
         || fresh_paths.iter().any(|(i, new)| {
-            old_jobs
-                .get(&keys[*i])
-                .is_none_or(|o| o.paths.iter().map(String::as_str).ne(new.iter().copied()))
+            old_jobs.get(&keys[*i]).is_none_or(|o| {
+                o.paths
+                    .iter()
+                    .map(String::as_str)
+                    .ne(new.iter().map(|(p, _)| *p))
+            })
         });
     if paths_moved {
-        let per_job: Vec<Vec<&str>> = (0..jobs.len())
+        // Jobs not rendered in this pass: their files as the last build had them (a copied
+        // file is named as what copies it: the job, or a post's asset by its own file).
+        let per_job: Vec<Vec<(&str, bool)>> = (0..jobs.len())
             .map(|i| match fresh_paths.get(&i) {
                 Some(p) => p.clone(),
                 None => old_jobs
                     .get(&keys[i])
-                    .map(|o| o.paths.iter().map(String::as_str).collect())
+                    .map(|o| o.paths.iter().map(|p| (p.as_str(), true)).collect())
                     .unwrap_or_default(),
             })
             .collect();

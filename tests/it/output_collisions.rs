@@ -216,3 +216,39 @@ fn the_error_points_at_the_file_to_change() {
         "static/atom.xml:1:1: error: static/atom.xml and the feeds both write atom.xml [output]";
     assert!(report.lines().any(|l| l == expected), "{report}");
 }
+
+/// Three producers of one path and a fourth whose path differs only in letter case: one
+/// error naming all three, one naming both spellings, the same on every run whichever
+/// producer the threads let claim the path first.
+#[test]
+fn many_producers_of_one_path_give_the_same_errors_every_time() {
+    let site = site_copy("basic");
+    let root = site.path();
+    std::fs::create_dir_all(root.join("static")).unwrap();
+    std::fs::write(root.join("static/atom.xml"), "<feed/>").unwrap();
+    std::fs::write(root.join("static/ATOM.XML"), "<FEED/>").unwrap();
+    std::fs::write(
+        root.join("content/posts/second.md"),
+        "---\ntitle: Second\ndate: 2026-01-20\naliases: [/atom.xml]\n---\nBody.\n",
+    )
+    .unwrap();
+    let want = [
+        "× static/ATOM.XML: ATOM.XML (from static/ATOM.XML) and atom.xml (from static/atom.xml) differ only in letter case, so on a case-insensitive file system or host one replaces the other",
+        "× static/atom.xml: static/atom.xml, the alias /atom.xml of content/posts/second.md and the feeds all write atom.xml",
+    ];
+    for round in 0..6 {
+        let b = run(root, &["build"]);
+        let err = stderr(&b);
+        assert_eq!(b.status.code(), Some(1), "{err}");
+        let got: Vec<&str> = err
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with('×'))
+            .collect();
+        assert_eq!(got, want, "round {round}:\n{err}");
+        assert!(err.contains("2 errors found; nothing was written"), "{err}");
+    }
+    // `check` refuses the site too.
+    let c = run(root, &["check", "--format", "short"]);
+    assert_eq!(c.status.code(), Some(1));
+}
