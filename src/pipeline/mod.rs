@@ -4,6 +4,7 @@
 
 pub mod index;
 pub mod load;
+pub mod lock;
 pub mod parse;
 pub mod render;
 pub mod write;
@@ -158,6 +159,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let out_abs = write::check_output_dir(&opts.root, &out)?;
     let config_hash = crate::serve::deps::hash_serialized(&config);
     let cache_dir = cache::dir_for(&out);
+    // One build at a time into this folder: held until the output is swapped in and the
+    // cache saved (the end of this function).
+    let _lock = lock::BuildLock::take(&cache_dir, || {
+        crate::errln!(
+            "note: waiting for another smelt build into {} to finish",
+            out.display()
+        )
+    });
     // Stamped before anything is read, so a file changed while this build reads it has a
     // newer stamp than the snapshot records.
     let snapshot_key = snapshot::key(&config_hash, opts.drafts, opts.future, &opts.root, &out_abs);

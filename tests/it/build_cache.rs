@@ -405,3 +405,37 @@ fn cache_made_with_other_options_is_not_used_for_these() {
     assert!(!root.join("public/posts/draft-notes/index.html").exists());
     assert_eq!(manifest_of(&root.join("public")), clean_manifest(root));
 }
+
+/// Two builds started together into one folder take turns (they would share the staging
+/// folder and the cache): both succeed, and the output is a clean build's.
+#[test]
+fn builds_started_together_take_turns() {
+    let tmp = site_copy(SITE);
+    let site = tmp.path();
+    build_in_place(site);
+    for e in std::fs::read_dir(site.join("content/posts")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(&p, format!("{text}\nOne more line.\n")).unwrap();
+        }
+    }
+    let start = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("smelt"))
+            .env("NO_COLOR", "1")
+            .arg("build")
+            .arg("--root")
+            .arg(site)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    for run in [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()] {
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{stderr}");
+        assert!(stderr.contains("built "), "{stderr}");
+    }
+    assert_eq!(manifest_of(&site.join("public")), clean_manifest(site));
+    assert!(cache_file(site, "build.lock").is_file());
+}
