@@ -263,11 +263,21 @@ impl Writer {
         })
     }
 
-    /// Makes an empty staging folder (removing one a killed build left).
+    /// Makes an empty staging folder (removing one a killed or failed build left). Fails,
+    /// before anything is written, when the output folder exists but smelt may not write in
+    /// it (read-only): a swap would replace it anyway, against the owner's wish.
     pub fn stage(&self) -> Result<(), Error> {
+        if self.out.is_dir() {
+            check_writable(&self.out)?;
+        }
         let staging = &self.staging;
         if staging.exists() {
-            std::fs::remove_dir_all(staging).map_err(|e| Error::io(staging, e))?;
+            remove_tree(staging).map_err(|e| {
+                Error::Usage(format!(
+                    "cannot remove {}, left by an earlier build: {e}; delete it and build again",
+                    staging.display()
+                ))
+            })?;
         }
         std::fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))
     }
@@ -560,6 +570,8 @@ impl Writer {
         let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;
         let mpath = self.staging.join(MANIFEST);
         write_new(&mpath, &json).map_err(|e| Error::io(&mpath, e))?;
+        let made = self.made.into_inner().unwrap_or_else(|e| e.into_inner());
+        keep_folder_modes(&self.out, &self.staging, &made);
         swap_in(&self.staging, &self.out)?;
         Ok(stats)
     }
@@ -788,21 +800,119 @@ fn swap_in(staging: &Path, out: &Path) -> Result<(), Error> {
         }
         return std::fs::rename(staging, out).map_err(|e| Error::io(out, e));
     }
+    // Once the new site is in place the build has succeeded: the previous output is removed
+    // if it can be, else the next build's `stage` removes it (or says why it cannot).
     #[cfg(target_os = "linux")]
     {
         use rustix::fs::{CWD, RenameFlags, renameat_with};
         if renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).is_ok() {
             // `staging` now holds the previous output.
-            return std::fs::remove_dir_all(staging).map_err(|e| Error::io(staging, e));
+            let _ = remove_tree(staging);
+            return Ok(());
         }
     }
     let old = staging.with_extension("old");
     if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+        remove_tree(&old).map_err(|e| Error::io(&old, e))?;
     }
     std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
     std::fs::rename(staging, out).map_err(|e| Error::io(out, e))?;
-    std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))
+    let _ = remove_tree(&old);
+    Ok(())
+}
+
+/// Fails with a clear message when smelt may not create files in the folder `out`: probed by
+/// creating (and removing) a file, which asks the operating system rather than guessing from
+/// permission bits (owner, group, ACLs, read-only mounts).
+fn check_writable(out: &Path) -> Result<(), Error> {
+    let probe = out.join(format!(".smelt-write-test-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        // A probe a killed build left: the folder is writable.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(Error::Usage(format!(
+            "cannot write into the output folder {}: {e}; smelt replaces its contents on every build, so make it writable (e.g. `chmod u+w {}`) or choose another --output-dir",
+            out.display(),
+            out.display()
+        ))),
+    }
+}
+
+/// Removes a folder smelt made (a staging folder, a previous output) with everything in it,
+/// also when folders in it were made read-only: those are made writable first.
+fn remove_tree(path: &Path) -> io::Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            for entry in walkdir::WalkDir::new(path).follow_links(false) {
+                let Ok(entry) = entry else { continue };
+                if entry.file_type().is_dir()
+                    && let Ok(meta) = entry.metadata()
+                {
+                    let mut perms = meta.permissions();
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::PermissionsExt;
+                        perms.set_mode(perms.mode() | 0o700);
+                    }
+                    #[cfg(not(unix))]
+                    #[allow(clippy::permissions_set_readonly_false)]
+                    perms.set_readonly(false);
+                    let _ = std::fs::set_permissions(entry.path(), perms);
+                }
+            }
+            std::fs::remove_dir_all(path)
+        }
+        other => other,
+    }
+}
+
+/// Gives the staging folder and the folders made in it (`made`) the permissions, and on Unix
+/// the group, of the same folders in the previous output `out`, so that swapping the new site
+/// in keeps what the owner set on them (a group-writable or setgid folder for a web server).
+/// Best effort: a folder whose mode cannot be copied keeps the default.
+fn keep_folder_modes(out: &Path, staging: &Path, made: &HashSet<PathBuf>) {
+    // `made` holds the folders files were written into; their ancestors were made too.
+    let mut dirs: HashSet<&Path> = HashSet::from([staging]);
+    for dir in made {
+        let mut d = dir.as_path();
+        while d.starts_with(staging) && dirs.insert(d) {
+            match d.parent() {
+                Some(p) => d = p,
+                None => break,
+            }
+        }
+    }
+    for dir in dirs {
+        let Ok(rel) = dir.strip_prefix(staging) else {
+            continue;
+        };
+        let (Ok(old), Ok(new)) = (std::fs::metadata(out.join(rel)), std::fs::metadata(dir)) else {
+            continue;
+        };
+        if !old.is_dir() {
+            continue;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if old.gid() != new.gid() {
+                let _ = std::os::unix::fs::chown(dir, None, Some(old.gid()));
+            }
+        }
+        if old.permissions() != new.permissions() {
+            let _ = std::fs::set_permissions(dir, old.permissions());
+        }
+    }
 }
 
 #[cfg(test)]

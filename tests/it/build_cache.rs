@@ -439,3 +439,111 @@ fn builds_started_together_take_turns() {
     assert_eq!(manifest_of(&site.join("public")), clean_manifest(site));
     assert!(cache_file(site, "build.lock").is_file());
 }
+
+/// `smelt build --root site` into `site/public`: (exit code, stderr).
+#[cfg(unix)]
+fn build_status(site: &Path) -> (i32, String) {
+    let out = smelt()
+        .arg("build")
+        .arg("--root")
+        .arg(site)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+#[cfg(unix)]
+fn set_mode(p: &Path, m: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+}
+
+/// The output folder and the folders in it keep the permissions their owner gave them
+/// (the new site is swapped in as a new folder).
+#[cfg(unix)]
+#[test]
+fn output_folders_keep_their_permissions() {
+    let tmp = site_copy(SITE);
+    let site = tmp.path();
+    build_in_place(site);
+    let public = site.join("public");
+    let posts = public.join("posts");
+    set_mode(&public, 0o750);
+    set_mode(&posts, 0o710);
+    let post = std::fs::read_dir(site.join("content/posts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .unwrap();
+    edit(&post, "\n---\n", "\n---\nA new first paragraph.\n\n");
+    let stderr = build_in_place(site);
+    assert!(counts(&stderr).0 > 0, "{stderr}");
+    assert_eq!(mode(&public), 0o750);
+    assert_eq!(mode(&posts), 0o710);
+}
+
+/// A read-only output folder is not replaced behind its owner's back: the build stops
+/// before writing, saying why, and leaves it as it was. (With privileges that write
+/// anyway, the build succeeds and the folder stays read-only.)
+#[cfg(unix)]
+#[test]
+fn a_read_only_output_folder_is_refused_or_stays_read_only() {
+    let tmp = site_copy(SITE);
+    let site = tmp.path();
+    build_in_place(site);
+    let public = site.join("public");
+    let before = manifest_of(&public);
+    let post = std::fs::read_dir(site.join("content/posts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .unwrap();
+    edit(&post, "\n---\n", "\n---\nA new first paragraph.\n\n");
+    set_mode(&public, 0o555);
+    let privileged = std::fs::write(public.join("probe"), "x").is_ok();
+    let _ = std::fs::remove_file(public.join("probe"));
+    let (code, stderr) = build_status(site);
+    if privileged {
+        assert_eq!(code, 0, "{stderr}");
+        assert_ne!(manifest_of(&public), before);
+    } else {
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("cannot write into the output folder")
+                && stderr.contains("make it writable"),
+            "{stderr}"
+        );
+        assert_eq!(manifest_of(&public), before);
+    }
+    assert_eq!(mode(&public), 0o555);
+    assert!(!site.join(".public.smelt-staging").exists());
+    set_mode(&public, 0o755);
+    let (code, stderr) = build_status(site);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// A staging folder an earlier build could not remove (folders in it made read-only) is
+/// removed by the next build.
+#[cfg(unix)]
+#[test]
+fn a_leftover_read_only_staging_folder_is_removed() {
+    let tmp = site_copy(SITE);
+    let site = tmp.path();
+    let stuck = site.join(".public.smelt-staging/posts/x");
+    std::fs::create_dir_all(&stuck).unwrap();
+    std::fs::write(stuck.join("index.html"), "old").unwrap();
+    set_mode(&stuck, 0o555);
+    set_mode(&site.join(".public.smelt-staging/posts"), 0o555);
+    build_in_place(site);
+    assert!(!site.join(".public.smelt-staging").exists());
+    assert!(site.join("public/index.html").is_file());
+}
