@@ -16,6 +16,7 @@ use serde_yaml::{Mapping, Value};
 use crate::error::Diagnostic;
 use crate::model::{AuthorRef, InlineAuthor, Link, Source};
 
+mod depth;
 mod yaml_error;
 
 /// Where the front matter and body are in a file. Ranges are byte ranges of the normalised
@@ -219,6 +220,20 @@ pub fn parse(
         yaml,
         first_line: split.yaml_line,
     };
+    if let Some(at) = depth::too_deep(yaml, depth::MAX_DEPTH) {
+        let (line, col) = crate::config::line_col(yaml, at);
+        return Err(vec![
+            ctx.diag_at(
+                line + split.yaml_line - 1,
+                col,
+                format!(
+                    "front matter nests lists or maps more than {} levels deep",
+                    depth::MAX_DEPTH
+                ),
+            )
+            .with_help("front matter holds a post's fields; keep nested data shallow"),
+        ]);
+    }
     let value: Value = match serde_yaml::from_str(yaml) {
         Ok(v) => v,
         Err(e) => {
