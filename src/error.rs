@@ -152,6 +152,61 @@ impl Diagnostic {
         Some(line_start + within)
     }
 
+    /// When a line of the snippet is longer than [`SNIPPET_LINE_CHARS`]: the snippet's lines
+    /// cut to that length (the pointed-at line around its column, `…` where text is left
+    /// out) and the offset pointed at in them.
+    fn excerpt(&self) -> Option<(Excerpt, usize)> {
+        let src = self.source.as_deref()?;
+        let line = self.line?.checked_sub(1)?;
+        let col = self.col.unwrap_or(1).saturating_sub(1);
+        let first = line.saturating_sub(SNIPPET_CONTEXT);
+        let lines: Vec<&str> = src
+            .split('\n')
+            .skip(first)
+            .take(line - first + SNIPPET_CONTEXT + 1)
+            .collect();
+        if lines
+            .iter()
+            .all(|l| l.chars().count() <= SNIPPET_LINE_CHARS)
+        {
+            return None;
+        }
+        let mut text = String::new();
+        let mut offset = 0;
+        for (i, l) in lines.iter().enumerate() {
+            let chars: Vec<char> = l.chars().collect();
+            let (from, to) = if first + i == line {
+                let from = col.saturating_sub(SNIPPET_LINE_CHARS / 2).min(chars.len());
+                (from, (from + SNIPPET_LINE_CHARS).min(chars.len()))
+            } else {
+                (0, SNIPPET_LINE_CHARS.min(chars.len()))
+            };
+            if from > 0 {
+                text.push('…');
+            }
+            if first + i == line {
+                offset = text.len()
+                    + chars[from..col.clamp(from, to)]
+                        .iter()
+                        .map(|c| c.len_utf8())
+                        .sum::<usize>();
+            }
+            text.extend(&chars[from..to]);
+            if to < chars.len() {
+                text.push('…');
+            }
+            text.push('\n');
+        }
+        Some((
+            Excerpt {
+                text,
+                first_line: first,
+                column: col,
+            },
+            offset,
+        ))
+    }
+
     /// Human-readable report with a source snippet (via miette), no colours when `color` is
     /// false. Ends with a newline.
     pub fn render_human(&self, color: bool) -> String {
@@ -166,7 +221,7 @@ impl Diagnostic {
         // one line so it can be searched for and clicked.
         .with_wrap_lines(false);
         let mut out = String::new();
-        let report = HumanReport(self);
+        let report = HumanReport(self, self.excerpt());
         if handler.render_report(&mut out, &report).is_err() {
             return format!("{}\n", self.short());
         }
@@ -185,7 +240,40 @@ pub fn display_path(p: &Path) -> String {
 }
 
 /// Adapter that lets miette draw a [`Diagnostic`].
-struct HumanReport<'a>(&'a Diagnostic);
+struct HumanReport<'a>(&'a Diagnostic, Option<(Excerpt, usize)>);
+
+/// Longest line, in characters, a snippet shows whole.
+const SNIPPET_LINE_CHARS: usize = 160;
+/// Lines shown before and after the one a snippet points at.
+const SNIPPET_CONTEXT: usize = 2;
+
+/// The lines a snippet shows, cut to [`SNIPPET_LINE_CHARS`] around the place pointed at
+/// (a 200 KB line of front matter printed whole fills any terminal), with the 0-based
+/// number of its first line in the file.
+struct Excerpt {
+    text: String,
+    first_line: usize,
+    /// 0-based column pointed at in the file's line (miette's header shows it).
+    column: usize,
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new(
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            self.column,
+            inner.line_count(),
+        )))
+    }
+}
 
 impl fmt::Debug for HumanReport<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -224,13 +312,19 @@ impl miette::Diagnostic for HumanReport<'_> {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        if let Some((excerpt, _)) = &self.1 {
+            return Some(excerpt as &dyn miette::SourceCode);
+        }
         self.0
             .offset()
             .and(self.0.source.as_ref())
             .map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let off = self.0.offset()?;
+        let off = match &self.1 {
+            Some((_, off)) => *off,
+            None => self.0.offset()?,
+        };
         Some(Box::new(std::iter::once(miette::LabeledSpan::new(
             Some("here".into()),
             off,
@@ -342,6 +436,45 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A snippet of a huge line shows the part around the column, cut with `…`, under the
+    /// line's own number; short lines around it are shown whole.
+    #[test]
+    fn snippets_cut_long_lines_around_the_column() {
+        let long = format!("tags: [{}BAD{}]", "a, ".repeat(5000), ", b".repeat(5000));
+        let src = format!("---\ntitle: T\n{long}\ndate: 2026-01-01\n---\n");
+        let col = long.find("BAD").unwrap() + 1;
+        let d = Diagnostic::error("front-matter", "bad tag")
+            .at_path("content/posts/a.md")
+            .at(3, col)
+            .with_source(Arc::from(src.as_str()));
+        let out = d.render_human(false);
+        assert!(out.len() < 2000, "{out}");
+        assert!(out.contains("a.md:3:15008: bad tag"), "{out}");
+        assert!(out.contains("╭─[3:15008]"), "{out}");
+        let shown = out.lines().find(|l| l.contains("BAD")).expect(&out);
+        assert!(
+            shown.starts_with(" 3 │ …") && shown.ends_with('…'),
+            "{shown}"
+        );
+        assert!(out.contains(" 2 │ title: T"), "{out}");
+        assert!(out.contains(" 4 │ date: 2026-01-01"), "{out}");
+        // The label points under `BAD`.
+        let marker = out
+            .lines()
+            .skip_while(|l| !l.contains("BAD"))
+            .nth(1)
+            .unwrap();
+        let at = marker.chars().position(|c| c == '▲').expect(marker);
+        let bad = shown.chars().collect::<String>().find("BAD").unwrap();
+        assert_eq!(shown[..bad].chars().count(), at, "{shown}\n{marker}");
+        // Short lines: the whole file text as before.
+        let short = Diagnostic::error("x", "m")
+            .at_path("a.md")
+            .at(2, 8)
+            .with_source(Arc::from("---\ntitle: x\n---\n"));
+        assert!(short.render_human(false).contains(" 2 │ title: x\n"));
+    }
 
     #[test]
     fn short_format_has_all_parts() {
