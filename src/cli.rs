@@ -43,7 +43,7 @@ pub struct SiteArgs {
     /// Include drafts.
     #[arg(long)]
     pub drafts: bool,
-    /// Include posts dated in the future (scheduled posts).
+    /// Include posts dated in the future (scheduled posts). `serve` always includes them.
     #[arg(long)]
     pub future: bool,
 }

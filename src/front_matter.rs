@@ -697,7 +697,20 @@ impl Parser<'_> {
             "aliases" => {
                 self.fm.aliases = match &v {
                     Value::String(s) => vec![s.trim().to_string()],
-                    _ => self.string_list(key, &v, "aliases: [/old/url/]"),
+                    Value::Sequence(_) | Value::Null => {
+                        self.string_list(key, &v, "aliases: [/old/url/]")
+                    }
+                    other => {
+                        self.err(
+                            key,
+                            format!(
+                                "`aliases` must be a site path or a list of site paths, found {}",
+                                short_yaml(other)
+                            ),
+                            "aliases: [/old/url/]".to_string(),
+                        );
+                        Vec::new()
+                    }
                 };
                 let at = self.pos(key);
                 self.fm.alias_pos = if self.items.len() == self.fm.aliases.len() {
@@ -1234,6 +1247,20 @@ mod tests {
         let src: Arc<str> = Arc::from(text);
         let sp = split(text).expect("split");
         parse(&src, &sp, kind, "content/posts/t.md", &TimeZone::UTC)
+    }
+
+    /// `aliases` takes one site path or a list; anything else says so.
+    #[test]
+    fn aliases_take_a_path_or_a_list() {
+        let one = fm("---\ntitle: T\naliases: /old/\n---\n", DocKind::Page).unwrap();
+        assert_eq!(one.aliases, ["/old/"]);
+        let e = fm("---\ntitle: T\naliases: 5\n---\n", DocKind::Page).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!(
+            e[0].message,
+            "`aliases` must be a site path or a list of site paths, found a number (5)"
+        );
+        assert_eq!((e[0].line, e[0].col), (Some(3), Some(10)));
     }
 
     #[test]
