@@ -92,17 +92,7 @@ pub struct Rendered {
     pub unknown: HashSet<String>,
 }
 
-/// The site path an output path is served at: `index.html` → `/`, `a/index.html` → `/a/`,
-/// `a.html` → `/a.html`.
-pub fn site_path_of(output: &str) -> String {
-    if output == "index.html" {
-        "/".into()
-    } else if let Some(dir) = output.strip_suffix("/index.html") {
-        format!("/{dir}/")
-    } else {
-        format!("/{output}")
-    }
-}
+pub use crate::pipeline::render::site_path_of;
 
 fn owner_of(job: &Job) -> Owner {
     match job {

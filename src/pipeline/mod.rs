@@ -202,7 +202,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     trace.step("load, parse, index, templates");
     crate::highlight::forget_memo();
     if prepared.diags.has_errors() {
-        return Err(Error::Content(prepared.diags));
+        // Also the output paths two producers would write, which the write stage would only
+        // report on the next run.
+        let mut diags = prepared.diags;
+        diags.extend(planned_collisions(
+            &prepared.site,
+            &prepared.templates,
+            &opts.root,
+        ));
+        diags.sort();
+        return Err(Error::Content(diags));
     }
     let Prepared {
         mut site,
@@ -399,6 +408,59 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     drop((hits, renderer, jobs, fps));
     drop_in_background((site, templates, bodies, outputs));
     result
+}
+
+/// The output collisions (see [`write::collisions`]) of a site whose earlier stages failed,
+/// found without writing: pages, aliases and copied files by their planned paths, files made
+/// by code (feeds, sitemap, search index) by rendering them; a job that cannot render is left
+/// out. Site paths the index stage reported as wanted twice are not reported again.
+fn planned_collisions(
+    site: &crate::model::Site,
+    templates: &crate::templates::Templates,
+    root: &std::path::Path,
+) -> Vec<Diagnostic> {
+    use render::site_path_of;
+    let Ok(renderer) = render::Renderer::new(site, templates) else {
+        return Vec::new();
+    };
+    let jobs = renderer.jobs();
+    let paths: Vec<Vec<(String, bool)>> = jobs
+        .par_iter()
+        .map(|job| match job {
+            render::Job::Generated(_) => renderer
+                .render(job)
+                .map(|files| files.into_iter().map(|f| (f.path, false)).collect())
+                .unwrap_or_default(),
+            // A post's planned paths after the first are the files copied beside it.
+            _ => renderer
+                .planned_outputs(job)
+                .into_iter()
+                .enumerate()
+                .map(|(k, p)| (p, k > 0 || matches!(job, render::Job::Static(_))))
+                .collect(),
+        })
+        .collect();
+    let mut by_lower: HashMap<String, usize> = HashMap::new();
+    for (p, _) in paths.iter().flatten() {
+        *by_lower.entry(p.to_lowercase()).or_default() += 1;
+    }
+    let claims: Vec<(&str, (usize, bool))> = paths
+        .iter()
+        .enumerate()
+        .flat_map(|(j, list)| {
+            list.iter()
+                .map(move |(p, copied)| (p.as_str(), (j, *copied)))
+        })
+        .filter(|(p, _)| by_lower[&p.to_lowercase()] > 1)
+        .filter(|(p, _)| !site.contested.contains(&site_path_of(p).to_lowercase()))
+        .collect();
+    write::collisions(&claims, |(j, copied), p| {
+        if copied {
+            renderer.origin_of_output(&jobs[j], p, root)
+        } else {
+            renderer.origin(&jobs[j], root)
+        }
+    })
 }
 
 /// `r`, with a claim the writer refused (a path another producer has) as `Ok(None)`: the

@@ -130,6 +130,18 @@ pub enum Job {
     Generated(Generator),
 }
 
+/// The site path an output path is served at: `index.html` → `/`, `a/index.html` → `/a/`,
+/// `a.html` → `/a.html`.
+pub fn site_path_of(output: &str) -> String {
+    if output == "index.html" {
+        "/".into()
+    } else if let Some(dir) = output.strip_suffix("/index.html") {
+        format!("/{dir}/")
+    } else {
+        format!("/{output}")
+    }
+}
+
 /// The output path of a site path: `/` → `index.html`, `/a/` → `a/index.html`, `/a.html`
 /// stays `a.html`.
 pub fn output_path(site_path: &str) -> String {

@@ -252,3 +252,35 @@ fn many_producers_of_one_path_give_the_same_errors_every_time() {
     let c = run(root, &["check", "--format", "short"]);
     assert_eq!(c.status.code(), Some(1));
 }
+
+/// A build that stops at an earlier stage's errors also names the output paths two
+/// producers would write (found without writing), so one run shows every problem.
+#[test]
+fn collisions_are_reported_with_the_errors_of_earlier_stages() {
+    let site = site_copy("basic");
+    let root = site.path();
+    std::fs::write(
+        root.join("content/posts/second.md"),
+        "---\ntitle: Second\ndate: 2026-01-20\naliases: [\"/\", /atom.xml, /404.html, /style.css]\n---\nBody.\n",
+    )
+    .unwrap();
+    let b = run(root, &["build"]);
+    let err = stderr(&b);
+    assert_eq!(b.status.code(), Some(1), "{err}");
+    let got: Vec<&str> = err
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('×'))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "× content/posts/second.md:4:11: alias \"/\" is empty or the site root",
+            "× content/posts/second.md:4:16: the alias /atom.xml of content/posts/second.md and the feeds both write atom.xml",
+            "× content/posts/second.md:4:27: the alias \"/404.html\" of content/posts/second.md and the 404 page both want the URL /404.html",
+            "× content/posts/second.md:4:38: the alias /style.css of content/posts/second.md and the built-in theme's static/style.css both write style.css",
+        ],
+        "{err}"
+    );
+    assert!(err.contains("4 errors found; nothing was written"), "{err}");
+}
