@@ -1182,6 +1182,13 @@ pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
     let date: jiff::civil::Date = s[..10]
         .parse()
         .map_err(|_| format!("{} is not a calendar date", &s[..10]))?;
+    // Instants end during 9999-12-31 (as the offset has it): the year 9999 is refused whole.
+    if date.year() > 9998 {
+        return Err(format!(
+            "{} is beyond the last date smelt handles (9998-12-31)",
+            &s[..10]
+        ));
+    }
     let rest = &s[10..];
     if rest.is_empty() {
         return date
@@ -1247,6 +1254,25 @@ mod tests {
         let src: Arc<str> = Arc::from(text);
         let sp = split(text).expect("split");
         parse(&src, &sp, kind, "content/posts/t.md", &TimeZone::UTC)
+    }
+
+    /// The year 9999 is refused in plain words, not with the date library's range error.
+    #[test]
+    fn the_year_9999_is_out_of_range() {
+        for d in [
+            "9999-12-31",
+            "9999-01-01T10:00:00Z",
+            "9999-06-01 12:00 +05:00",
+        ] {
+            assert_eq!(
+                parse_date(d, &TimeZone::UTC).unwrap_err(),
+                format!(
+                    "{} is beyond the last date smelt handles (9998-12-31)",
+                    &d[..10]
+                )
+            );
+        }
+        assert!(parse_date("9998-12-31T23:59:59+14:00", &TimeZone::UTC).is_ok());
     }
 
     /// `aliases` takes one site path or a list; anything else says so.

@@ -186,7 +186,18 @@ impl Document {
         if !errors.is_empty() {
             for e in errors {
                 let at = e.span().map_or(0, |s| s.start);
-                let msg = e.message().trim().to_string();
+                let mut msg = e.message().trim().to_string();
+                // toml names the duplicate by its place only: name it in the message too.
+                if msg == "duplicate key"
+                    && let Some(key) = e.span().and_then(|s| text.get(s))
+                    && !key.is_empty()
+                    && !key.contains('\n')
+                {
+                    msg = format!(
+                        "duplicate key `{}`: a key is set once per table",
+                        key.trim()
+                    );
+                }
                 doc.diags.push(
                     doc.diag(at, format!("site.toml is not valid TOML: {msg}"))
                         .with_help("see https://toml.io: `key = \"text\"`, `key = 10`, `key = true`, and `[table]` headers"),

@@ -349,10 +349,16 @@ pub fn read_source(
             let at = e.valid_up_to();
             let (line, col) =
                 crate::config::line_col(std::str::from_utf8(&bytes[..at]).unwrap_or_default(), at);
+            // A UTF-16 file starts with its byte order mark.
+            let utf16 = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+                ": it is UTF-16 (it starts with a UTF-16 byte order mark)"
+            } else {
+                ""
+            };
             let d = Diagnostic::error(
                 "encoding",
                 format!(
-                    "file is not valid UTF-8 (byte 0x{:02X} at offset {at})",
+                    "file is not valid UTF-8 (byte 0x{:02X} at offset {at}){utf16}",
                     bytes[at]
                 ),
             )

@@ -149,3 +149,13 @@ fn a_missing_theme_is_an_error_at_its_line_and_the_built_in_default_needs_no_fol
     let b = build_dir(site.path(), &[]);
     assert_eq!(b.code(), 0, "{}", b.stderr());
 }
+
+/// A key set twice is named, at its second place.
+#[test]
+fn a_duplicate_key_is_named() {
+    let site = site_with(&format!("{BASE}paginate_by = 5\npaginate_by = 6\n"));
+    let (code, lines) = check_short(site.path());
+    assert_eq!(code, 1);
+    let msg = "error: site.toml is not valid TOML: duplicate key `paginate_by`: a key is set once per table [config]";
+    assert_eq!(lines, [format!("site.toml:4:1: {msg}")]);
+}

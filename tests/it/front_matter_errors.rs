@@ -196,3 +196,36 @@ fn numbers_used_as_text_are_published_as_written() {
         b.files()
     );
 }
+
+/// Files that are not UTF-8 are each reported in one run, at the first bad byte; a UTF-16
+/// file (with its byte order mark) is named as such.
+#[test]
+fn files_that_are_not_utf8_are_reported_each_with_its_encoding() {
+    let site = site_with("---\ntitle: Fine\ndate: 2026-01-01\n---\nBody.\n");
+    let posts = site.path().join("content/posts");
+    std::fs::write(
+        posts.join("latin1.md"),
+        b"---\ntitle: Caf\xe9\ndate: 2026-01-02\n---\nBody.\n",
+    )
+    .unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("---\ntitle: W\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(posts.join("utf16.md"), utf16).unwrap();
+    let b = build_dir(site.path(), &[]);
+    assert_eq!(b.code(), 1, "{}", b.stderr());
+    let stderr = b.stderr();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("× "))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "content/posts/latin1.md:2:11: file is not valid UTF-8 (byte 0xE9 at offset 14)",
+            "content/posts/utf16.md:1:1: file is not valid UTF-8 (byte 0xFF at offset 0): it is UTF-16 (it starts with a UTF-16 byte order mark)",
+        ]
+    );
+}
