@@ -15,7 +15,8 @@ pub const MAX_DEPTH: usize = 128;
 /// `:`); skips quoted scalars and `#` comments. Linear time.
 pub fn too_deep(yaml: &str, limit: usize) -> Option<usize> {
     let mut depth = 0usize;
-    // The last character that is not a space on this line ('\n' at a line start).
+    // The last character that is not a space on this line, or '\n' where a value starts at
+    // the beginning of a line (the document's start, the line after `key:`).
     let mut prev = '\n';
     let mut chars = yaml.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
@@ -26,21 +27,20 @@ pub fn too_deep(yaml: &str, limit: usize) -> Option<usize> {
         };
         match c {
             '\n' => {
+                // In block context only a line after a bare `key:` (or `- `) starts a value;
+                // any other line goes on with the text before (or a block scalar).
                 if depth == 0 {
-                    prev = '\n';
+                    prev = if matches!(prev, ':' | '-' | '?' | '\n') {
+                        '\n'
+                    } else {
+                        'a'
+                    };
                 }
                 continue;
             }
             ' ' | '\t' | '\r' => continue,
-            '#' if yaml[..at].ends_with([' ', '\t', '\n']) || at == 0 => {
-                for (_, n) in chars.by_ref() {
-                    if n == '\n' {
-                        break;
-                    }
-                }
-                if depth == 0 {
-                    prev = '\n';
-                }
+            '#' if at == 0 || yaml[..at].ends_with([' ', '\t', '\n']) => {
+                while chars.next_if(|&(_, n)| n != '\n').is_some() {}
                 continue;
             }
             '[' | '{' if opens_value => {
@@ -51,9 +51,11 @@ pub fn too_deep(yaml: &str, limit: usize) -> Option<usize> {
             }
             ']' | '}' if depth > 0 => depth -= 1,
             '"' | '\'' if opens_value => skip_quoted(&mut chars, c),
-            // In block context `:`, `-` and `?` are indicators only before a space.
+            // In block context `:` is an indicator before a space, and `-` and `?` only
+            // where a value starts too (`a- [` is text).
             ':' | '-' | '?' if depth == 0 => {
-                let indicator = chars.peek().is_none_or(|&(_, n)| n.is_whitespace());
+                let spaced = chars.peek().is_none_or(|&(_, n)| n.is_whitespace());
+                let indicator = spaced && (c == ':' || opens_value);
                 prev = if indicator { c } else { 'a' };
                 continue;
             }
@@ -93,37 +95,50 @@ mod tests {
         // Brackets inside quoted or plain text and comments are text.
         let text = "title: \"[[[[[[\"\nsummary: 'it''s [[[['\nnote: a [[[[[[ b\n# [[[[[[\n";
         assert_eq!(too_deep(text, 1), None);
+        // Block scalars and the continuation lines of plain text are text too.
+        let text = "summary: |\n  [[[[[[\nnote: a\n  [[[[[[\nx: a- [[[[[[\n";
+        assert_eq!(too_deep(text, 1), None);
         // Flow collections on several lines, and block lists of flow collections.
         let lines = "tags: [\n  [a,\n   [b]],\n  {k: [c]}]\nlist:\n  - [[x]]\n";
         assert_eq!(too_deep(lines, 3), None);
         assert_eq!(too_deep(lines, 2), Some(lines.find("[b]").unwrap()));
     }
 
-    proptest! {
-        /// Anything serde_yaml parses nests no deeper than the guard lets through: the
-        /// guard never refuses front matter the parser accepts.
-        #[test]
-        fn never_refuses_what_parses(yaml in "([a-z]{1,3}: |- |  |\\[|\\]|\\{|\\}|, |\"|'|#|\n|[a-z ]{1,4}){0,40}") {
-            if serde_yaml::from_str::<serde_yaml::Value>(&yaml).is_ok() {
-                let depth = max_parsed_depth(&serde_yaml::from_str(&yaml).unwrap());
-                prop_assert_eq!(too_deep(&yaml, depth), None, "{:?}", yaml);
-            }
+    /// Nested lists and maps of text that holds brackets, quotes, `#` and `: `.
+    fn nested() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = "[a-z\\[\\]{}'\"#: ,-]{0,8}".prop_map(serde_json::Value::String);
+        leaf.prop_recursive(12, 64, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map("[a-z]{1,4}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn json_depth(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Array(a) => 1 + a.iter().map(json_depth).max().unwrap_or(0),
+            serde_json::Value::Object(m) => 1 + m.values().map(json_depth).max().unwrap_or(0),
+            _ => 0,
         }
     }
 
-    fn max_parsed_depth(v: &serde_yaml::Value) -> usize {
-        use serde_yaml::Value;
-        match v {
-            Value::Sequence(items) => 1 + items.iter().map(max_parsed_depth).max().unwrap_or(0),
-            Value::Mapping(m) => {
-                1 + m
-                    .iter()
-                    .map(|(k, v)| max_parsed_depth(k).max(max_parsed_depth(v)))
-                    .max()
-                    .unwrap_or(0)
+    proptest! {
+        /// Front matter whose values are flow collections (JSON is YAML's flow style), on
+        /// one line or as a `- ` item: the guard counts exactly their nesting, whatever
+        /// brackets and quotes their text holds.
+        #[test]
+        fn counts_the_nesting_of_flow_values(v in nested()) {
+            let depth = json_depth(&v);
+            let json = serde_json::to_string(&v).unwrap();
+            for yaml in [format!("extra: {json}\n"), format!("list:\n  - {json}\n")] {
+                prop_assert!(serde_yaml::from_str::<serde_yaml::Value>(&yaml).is_ok());
+                prop_assert_eq!(too_deep(&yaml, depth), None, "{}", yaml);
+                if depth > 0 {
+                    prop_assert!(too_deep(&yaml, depth - 1).is_some(), "{}", yaml);
+                }
             }
-            Value::Tagged(t) => max_parsed_depth(&t.value),
-            _ => 0,
         }
     }
 }
