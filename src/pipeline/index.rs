@@ -396,10 +396,29 @@ pub fn index_path(pattern: &str) -> String {
     pattern.split("{slug}").next().unwrap_or("/").to_string()
 }
 
-/// Turns an alias into a safe site path: leading `/`, no `.`/`..`/empty segments, no
-/// backslashes, control characters or scheme, none of the characters a URL path must
-/// percent-encode (`"`, `<`, `>`, backtick, `{`, `}` — they would become folder names that
-/// carry markup); a path without a file extension gets a trailing `/`.
+/// Characters of a path segment written percent-encoded in an alias's site path (with
+/// everything outside ASCII): what a URL path cannot hold as is.
+const ALIAS_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// Turns an alias into a safe site path, percent-encoded one way whatever way it was written
+/// (`/old post/` and `/old%20post/` are both `/old%20post/`; the redirect page's folder is
+/// `old post/`, which a host serves for either request). A query or fragment is dropped
+/// (static hosts serve a path whatever its query). Refused: a URL; backslashes, control
+/// characters; `.`/`..`/empty-only paths, hidden segments, over-long segments, a percent
+/// encoding that is not UTF-8 or that hides `/`, `\` or NUL; the characters a URL path must
+/// percent-encode written as is (`"`, `<`, `>`, backtick, `{`, `}`), or encoded, which would
+/// become folder names that carry markup; names Windows cannot hold. A path without a file
+/// extension gets a trailing `/`.
 pub fn normalize_alias(alias: &str) -> Result<String, &'static str> {
     let a = alias.trim();
     if crate::config::is_absolute_url(a) {
@@ -412,41 +431,50 @@ pub fn normalize_alias(alias: &str) -> Result<String, &'static str> {
         return Err("contains a character that URLs must percent-encode (\", <, >, `, {, })");
     }
     let a = a.split(['?', '#']).next().unwrap_or("");
-    let segments: Vec<&str> = a.split('/').filter(|s| !s.is_empty()).collect();
-    if segments.is_empty() {
+    let mut segments: Vec<String> = Vec::new();
+    for raw in a.split('/').filter(|s| !s.is_empty()) {
+        let s = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| "contains a percent-encoded byte sequence that is not UTF-8")?;
+        if s.contains(['/', '\\', '\0'])
+            || s.chars().any(char::is_control)
+            || (s != raw && (s == "." || s == ".."))
+        {
+            return Err(
+                "contains a percent-encoded `.`/`..` segment, `/`, backslash, NUL or control character",
+            );
+        }
+        if s.contains(['"', '<', '>', '`', '{', '}']) {
+            return Err("contains a percent-encoded \", <, >, `, { or }");
+        }
+        if s == "." || s == ".." || s.len() > 200 {
+            return Err("contains a `.` or `..` segment, or an over-long segment");
+        }
+        if s.starts_with('.') {
+            return Err(
+                "has a hidden segment (starting with `.`); files such as .git/ are never written",
+            );
+        }
+        if s.contains([':', '*', '|']) {
+            return Err("contains `:`, `*` or `|`, which file names on Windows cannot hold");
+        }
+        if crate::slug::is_windows_device_name(&s) {
+            return Err(
+                "names a Windows device (CON, NUL, COM1, LPT1…), which cannot be a file or folder on Windows",
+            );
+        }
+        segments.push(s.into_owned());
+    }
+    let Some(last) = segments.last() else {
         return Err("is empty or the site root");
+    };
+    let file = last.contains('.');
+    let mut path = String::new();
+    for s in &segments {
+        path.push('/');
+        path.extend(percent_encoding::utf8_percent_encode(s, ALIAS_SEGMENT));
     }
-    if segments
-        .iter()
-        .any(|s| *s == "." || *s == ".." || s.len() > 200)
-    {
-        return Err("contains a `.` or `..` segment, or an over-long segment");
-    }
-    if segments.iter().any(|s| {
-        let d = percent_encoding::percent_decode_str(s).decode_utf8_lossy();
-        d == "." || d == ".." || d.contains(['/', '\\', '\0'])
-    }) {
-        return Err("contains a percent-encoded `.`/`..` segment, `/`, backslash or NUL");
-    }
-    if segments.iter().any(|s| s.starts_with('.')) {
-        return Err(
-            "has a hidden segment (starting with `.`); files such as .git/ are never written",
-        );
-    }
-    if segments.iter().any(|s| s.contains([':', '*', '|'])) {
-        return Err("contains `:`, `*` or `|`, which file names on Windows cannot hold");
-    }
-    if segments
-        .iter()
-        .any(|s| crate::slug::is_windows_device_name(s))
-    {
-        return Err(
-            "names a Windows device (CON, NUL, COM1, LPT1…), which cannot be a file or folder on Windows",
-        );
-    }
-    let last = segments[segments.len() - 1];
-    let mut path = format!("/{}", segments.join("/"));
-    if !last.contains('.') {
+    if !file {
         path.push('/');
     }
     Ok(path)
@@ -656,9 +684,18 @@ mod tests {
         ] {
             assert!(normalize_alias(bad).is_err(), "{bad}");
         }
-        assert_eq!(
-            normalize_alias("/2019/05/old post/").unwrap(),
-            "/2019/05/old post/"
-        );
+        // One spelling whichever way it was written: encoded where a URL path must be.
+        for written in [
+            "/2019/05/old post/",
+            "/2019/05/old%20post",
+            "/2019/05/old%20post/?p=1",
+        ] {
+            assert_eq!(normalize_alias(written).unwrap(), "/2019/05/old%20post/");
+        }
+        assert_eq!(normalize_alias("/café/").unwrap(), "/caf%C3%A9/");
+        assert_eq!(normalize_alias("/caf%c3%a9/").unwrap(), "/caf%C3%A9/");
+        for bad in ["/%FF/", "/a%3Cb%3E/", "/%0A/"] {
+            assert!(normalize_alias(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -145,7 +145,10 @@ pub fn site_path_of(output: &str) -> String {
 /// The output path of a site path: `/` → `index.html`, `/a/` → `a/index.html`, `/a.html`
 /// stays `a.html`.
 pub fn output_path(site_path: &str) -> String {
-    let p = site_path.trim_start_matches('/');
+    // A host decodes a request's percent-encoding before it looks for the file (aliases
+    // keep theirs encoded; every other site path is plain ASCII).
+    let decoded = percent_encoding::percent_decode_str(site_path).decode_utf8_lossy();
+    let p = decoded.trim_start_matches('/');
     if p.is_empty() {
         "index.html".into()
     } else if p.ends_with('/') {

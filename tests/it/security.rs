@@ -908,6 +908,49 @@ fn aliases_that_would_leave_or_spoil_the_output_are_refused() {
     }
 }
 
+/// An alias with a space or other characters a URL encodes: the redirect page is in the
+/// folder a host looks in after decoding the request (`old post/`), and the `_redirects`
+/// line carries the encoded path (a raw space would split the line). Two spellings of one
+/// path are one path.
+#[test]
+fn aliases_with_encoded_characters_redirect_from_the_decoded_folder() {
+    let w = tempfile::tempdir().unwrap();
+    let site = w.path().join("site");
+    write_files(
+        &site,
+        &[
+            (
+                "site.toml",
+                "title = \"P\"\nbase_url = \"https://example.org/\"\nredirects_file = true\n".into(),
+            ),
+            (
+                "content/posts/a.md",
+                "---\ntitle: A\ndate: 2024-01-01\naliases: [\"/old post/\", \"/caf%C3%A9/\"]\n---\nx\n".into(),
+            ),
+        ],
+    );
+    let b = build_dir(&site, &[]);
+    assert_eq!(b.code(), 0, "{}", b.stderr());
+    for f in ["old post/index.html", "café/index.html"] {
+        assert!(b.read(f).contains("https://example.org/posts/a/"), "{f}");
+    }
+    assert_eq!(
+        b.read("_redirects"),
+        "/old%20post/ /posts/a/ 301\n/caf%C3%A9/ /posts/a/ 301\n"
+    );
+    // `/old%20post/` on another post is the same path as `/old post/`.
+    write_files(
+        &site,
+        &[(
+            "content/posts/b.md",
+            "---\ntitle: B\ndate: 2024-01-02\naliases: [/old%20post]\n---\nx\n".into(),
+        )],
+    );
+    let b = build_dir(&site, &[]);
+    assert_eq!(b.code(), 1, "{}", b.stderr());
+    assert!(b.stderr().contains("/old%20post/"), "{}", b.stderr());
+}
+
 #[test]
 fn output_folders_reached_through_symlinks_or_site_toml_are_checked_too() {
     let w = tempfile::tempdir().unwrap();
