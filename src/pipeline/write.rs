@@ -881,6 +881,12 @@ fn remove_tree(path: &Path) -> io::Result<()> {
 /// in keeps what the owner set on them (a group-writable or setgid folder for a web server).
 /// Best effort: a folder whose mode cannot be copied keeps the default.
 fn keep_folder_modes(out: &Path, staging: &Path, made: &HashSet<PathBuf>) {
+    use rayon::prelude::*;
+    // Every folder made in staging got the staging folder's mode and group (the umask, the
+    // process's group or an inherited setgid group): one `stat` stands for all of them.
+    let Ok(made_as) = std::fs::metadata(staging) else {
+        return;
+    };
     // `made` holds the folders files were written into; their ancestors were made too.
     let mut dirs: HashSet<&Path> = HashSet::from([staging]);
     for dir in made {
@@ -892,27 +898,28 @@ fn keep_folder_modes(out: &Path, staging: &Path, made: &HashSet<PathBuf>) {
             }
         }
     }
-    for dir in dirs {
+    let dirs: Vec<&Path> = dirs.into_iter().collect();
+    dirs.par_iter().for_each(|dir| {
         let Ok(rel) = dir.strip_prefix(staging) else {
-            continue;
+            return;
         };
-        let (Ok(old), Ok(new)) = (std::fs::metadata(out.join(rel)), std::fs::metadata(dir)) else {
-            continue;
+        let Ok(old) = std::fs::metadata(out.join(rel)) else {
+            return;
         };
         if !old.is_dir() {
-            continue;
+            return;
         }
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            if old.gid() != new.gid() {
+            if old.gid() != made_as.gid() {
                 let _ = std::os::unix::fs::chown(dir, None, Some(old.gid()));
             }
         }
-        if old.permissions() != new.permissions() {
+        if old.permissions() != made_as.permissions() {
             let _ = std::fs::set_permissions(dir, old.permissions());
         }
-    }
+    });
 }
 
 #[cfg(test)]
