@@ -6,14 +6,15 @@
 //! by the render stage; everything from front matter arrives as plain text and is escaped by
 //! Tera exactly once. `themes/README.md` documents the context every template receives.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
 
-use tera::{Context, ErrorKind, Kwargs, State, Tera, TeraResult, Value};
+use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
 use crate::config::Config;
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Diagnostics};
 use crate::theme::{TemplateSource, Theme};
+
+mod diagnose;
 
 /// Templates every theme must provide (the embedded default fills any gap).
 pub const REQUIRED: &[&str] = &[
@@ -45,21 +46,27 @@ impl std::fmt::Debug for Templates {
 
 impl Templates {
     /// Loads the theme's templates (with site overrides) and registers smelt's filters and
-    /// functions. Syntax errors come back as diagnostics on the template file with its
-    /// 1-based line and column.
+    /// functions. Every problem is reported, each on its template file with its 1-based line
+    /// and column: the syntax error of every template that has one, then what the others
+    /// name that does not exist (a parent, an included template, a filter…) and include or
+    /// inheritance cycles.
     pub fn load(theme: &Theme, config: &Config) -> Result<Templates, Vec<Diagnostic>> {
-        let sources = theme.templates()?;
-        let mut tera = Tera::new();
-        register(&mut tera, config);
-        let result = tera.add_raw_templates(
-            sources
-                .iter()
-                .map(|(name, src)| (name.as_str(), src.text.as_str())),
-        );
-        if let Err(e) = result {
-            return Err(vec![to_diagnostic(&e, &sources, None)]);
+        Templates::from_sources(theme.templates()?, config)
+    }
+
+    /// [`Templates::load`] from template texts by name.
+    fn from_sources(
+        sources: BTreeMap<String, TemplateSource>,
+        config: &Config,
+    ) -> Result<Templates, Vec<Diagnostic>> {
+        let (mut diags, mut broken) = syntax_errors(&sources);
+        let tera = load_set(&sources, config, &mut broken, &mut diags);
+        if diags.is_empty() {
+            return Ok(Templates { tera, sources });
         }
-        Ok(Templates { tera, sources })
+        let mut diags = Diagnostics::from(diags);
+        diags.sort();
+        Err(diags.into_vec())
     }
 
     /// `true` when a template with this name exists.
@@ -72,7 +79,7 @@ impl Templates {
     pub fn render(&self, name: &str, ctx: &Context, page: &str) -> Result<String, Diagnostic> {
         self.tera
             .render(name, ctx)
-            .map_err(|e| to_diagnostic(&e, &self.sources, Some(page)))
+            .map_err(|e| diagnose::diagnostic(&e, &self.sources, Some(page)))
     }
 
     /// Content hash of every template, for cache keys: changes when any template changes.
@@ -88,37 +95,61 @@ impl Templates {
     }
 }
 
-fn to_diagnostic(
-    e: &tera::Error,
+/// The syntax error of every template that has one (each parsed on its own), and the names
+/// of those templates.
+fn syntax_errors(
     sources: &BTreeMap<String, TemplateSource>,
-    page: Option<&str>,
-) -> Diagnostic {
-    let while_rendering = page
-        .map(|p| format!(" (while rendering {p})"))
-        .unwrap_or_default();
-    match e.kind() {
-        ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
-            let src = sources.get(r.filename());
-            let origin = src
-                .map(|s| s.origin.clone())
-                .unwrap_or_else(|| r.filename().to_string());
-            let mut d = Diagnostic::error("template", format!("{}{while_rendering}", r.message()))
-                .at_path(origin)
-                .at(r.span().start_line, r.span().start_col + 1);
-            if let Some(s) = src {
-                d = d.with_source(Arc::from(s.text.as_str()));
-            }
-            d.with_help("see themes/README.md for the variables each template receives")
+) -> (Vec<Diagnostic>, BTreeSet<String>) {
+    let mut diags = Vec::new();
+    let mut broken = BTreeSet::new();
+    for (name, src) in sources {
+        let Err(e) = Tera::new().add_raw_template(name, &src.text) else {
+            continue;
+        };
+        if let Some(d) = diagnose::syntax_error(&e, sources) {
+            diags.push(d);
+            broken.insert(name.clone());
         }
-        other => {
-            let mut msg = other.to_string();
-            let mut source = std::error::Error::source(e);
-            while let Some(s) = source {
-                msg.push_str(": ");
-                msg.push_str(&s.to_string());
-                source = s.source();
-            }
-            Diagnostic::error("template", format!("{msg}{while_rendering}"))
+    }
+    (diags, broken)
+}
+
+/// Loads every template not in `broken` into one engine. A template the set cannot load with
+/// (its parent or an included template is missing, a filter is unknown, a cycle) is reported
+/// in `diags`, added to `broken` and left out of the next attempt, until the rest loads; a
+/// problem that only follows from another template being left out is not reported again.
+fn load_set(
+    sources: &BTreeMap<String, TemplateSource>,
+    config: &Config,
+    broken: &mut BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Tera {
+    loop {
+        let mut tera = Tera::new();
+        register(&mut tera, config);
+        let result = tera.add_raw_templates(
+            sources
+                .iter()
+                .filter(|(name, _)| !broken.contains(*name))
+                .map(|(name, src)| (name.as_str(), src.text.as_str())),
+        );
+        let Err(e) = result else {
+            return tera;
+        };
+        let before = broken.len();
+        let problems = diagnose::load_problems(&e, sources, broken);
+        let was_out = broken.clone();
+        for problem in problems
+            .into_iter()
+            .filter(|p| !was_out.contains(&p.template))
+        {
+            diags.extend(problem.diagnostic);
+            broken.insert(problem.template);
+        }
+        if broken.len() == before {
+            // Nothing named a template to leave out: report the error as it is.
+            diags.push(diagnose::diagnostic(&e, sources, None));
+            return tera;
         }
     }
 }
@@ -240,22 +271,234 @@ mod tests {
         assert_eq!(t.render("x", &c).unwrap(), "2024-03-05 23:30");
     }
 
+    /// Templates by name, each at `templates/<name>`.
+    fn site(templates: &[(&str, &str)]) -> BTreeMap<String, TemplateSource> {
+        templates
+            .iter()
+            .map(|(name, text)| {
+                let src = TemplateSource {
+                    text: text.to_string(),
+                    origin: format!("templates/{name}"),
+                };
+                (name.to_string(), src)
+            })
+            .collect()
+    }
+
+    /// The diagnostics of loading `templates`, as `check --format short` lines.
+    fn load_errors(templates: &[(&str, &str)]) -> Vec<String> {
+        let diags = Templates::from_sources(site(templates), &Config::default()).unwrap_err();
+        diags.iter().map(Diagnostic::short).collect()
+    }
+
+    /// The help of every diagnostic of loading `templates`.
+    fn load_helps(templates: &[(&str, &str)]) -> Vec<String> {
+        let diags = Templates::from_sources(site(templates), &Config::default()).unwrap_err();
+        diags
+            .into_iter()
+            .map(|d| d.help.unwrap_or_default())
+            .collect()
+    }
+
     #[test]
     fn syntax_error_is_located() {
-        let mut sources = BTreeMap::new();
-        sources.insert(
-            "post.html".to_string(),
-            TemplateSource {
-                text: "line one\n{% if x %}\n".into(),
-                origin: "templates/post.html".into(),
-            },
-        );
-        let mut t = Tera::new();
-        let e = t
-            .add_raw_template("post.html", &sources["post.html"].text)
-            .unwrap_err();
-        let d = to_diagnostic(&e, &sources, None);
+        let diags = Templates::from_sources(
+            site(&[("post.html", "line one\n<h1>{{ post.title }</h1>\n")]),
+            &Config::default(),
+        )
+        .unwrap_err();
+        assert_eq!(diags.len(), 1);
+        let d = &diags[0];
         assert_eq!(d.path.as_deref(), Some("templates/post.html"));
-        assert!(d.line.is_some());
+        assert_eq!((d.line, d.col), (Some(2), Some(19)));
+        assert_eq!(d.message, "Found `}` but expected }}.");
+        assert_eq!(
+            d.source.as_deref(),
+            Some("line one\n<h1>{{ post.title }</h1>\n")
+        );
+    }
+
+    #[test]
+    fn every_template_syntax_error_is_reported() {
+        let errors = load_errors(&[
+            ("post.html", "<h1>{{ post.title }</h1>"),
+            ("page.html", "fine"),
+            ("tags.html", "<ul>\n{% for x in %}{% endfor %}</ul>"),
+        ]);
+        assert_eq!(
+            errors,
+            [
+                "templates/post.html:1:19: error: Found `}` but expected }}. [template]",
+                "templates/tags.html:2:13: error: Found `%}` but expected one of: integer, \
+                 float, string, bool, ident, `-`, `not`, `<`, `{`, `[` or `(` [template]",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_parent_is_located_at_its_extends_tag() {
+        let templates = [
+            ("base.html", "{% block body %}{% endblock %}"),
+            ("page.html", "\n  {% extends \"nonexistent.html\" %}"),
+            ("post.html", "{% extends \"bsae.html\" %}"),
+        ];
+        assert_eq!(
+            load_errors(&templates),
+            [
+                "templates/page.html:2:3: error: extends unknown template `nonexistent.html` \
+                 [template]",
+                "templates/post.html:1:1: error: extends unknown template `bsae.html` [template]",
+            ]
+        );
+        assert_eq!(
+            load_helps(&templates),
+            [
+                "no template has a similar name; names are relative to a templates/ folder, \
+                 e.g. `partials/sidebar.html`",
+                "did you mean `base.html`?",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_include_is_located_at_its_include_tag() {
+        let templates = [
+            ("partials/nav.html", "nav"),
+            (
+                "post.html",
+                "<p>\n<div>{% include \"partials/nope.html\" %}</div>",
+            ),
+            ("tag.html", "{% include \"partials/nav.htm\" %}"),
+        ];
+        assert_eq!(
+            load_errors(&templates),
+            [
+                "templates/post.html:2:17: error: include unknown template \
+                 `partials/nope.html` [template]",
+                "templates/tag.html:1:12: error: include unknown template `partials/nav.htm` \
+                 [template]",
+            ]
+        );
+        assert_eq!(
+            load_helps(&templates)[1],
+            "did you mean `partials/nav.html`?"
+        );
+    }
+
+    #[test]
+    fn unknown_filters_are_one_line_each_at_the_filter() {
+        let templates = [
+            (
+                "author.html",
+                "{{ post.title | nofilter }}\n{{ x | upper | nof2 }}",
+            ),
+            ("post.html", "{% if x is oddd %}{% endif %}"),
+        ];
+        assert_eq!(
+            load_errors(&templates),
+            [
+                "templates/author.html:1:17: error: unknown filter `nofilter` [template]",
+                "templates/author.html:2:16: error: unknown filter `nof2` [template]",
+                "templates/post.html:1:12: error: unknown test `oddd` [template]",
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_and_load_errors_are_reported_together() {
+        let errors = load_errors(&[
+            ("page.html", "{% extends \"nonexistent.html\" %}"),
+            ("post.html", "{{ post.title }"),
+            ("tag.html", "{{ x | nofilter }}"),
+        ]);
+        assert_eq!(
+            errors,
+            [
+                "templates/page.html:1:1: error: extends unknown template `nonexistent.html` \
+                 [template]",
+                "templates/post.html:1:15: error: Found `}` but expected }}. [template]",
+                "templates/tag.html:1:8: error: unknown filter `nofilter` [template]",
+            ]
+        );
+    }
+
+    #[test]
+    fn children_of_a_broken_template_are_not_reported_again() {
+        let errors = load_errors(&[
+            (
+                "base.html",
+                "{% block body %}{{ x | nofilter }}{% endblock %}",
+            ),
+            ("grand.html", "{% extends \"post.html\" %}"),
+            ("page.html", "{% include \"base.html\" %}"),
+            ("post.html", "{% extends \"base.html\" %}"),
+            ("tags.html", "{% extends \"tag.html\" %}"),
+            ("tag.html", "{% if %}"),
+        ]);
+        assert_eq!(
+            errors,
+            [
+                "templates/base.html:1:24: error: unknown filter `nofilter` [template]",
+                "templates/tag.html:1:7: error: Found `%}` but expected one of: integer, \
+                 float, string, bool, ident, `-`, `not`, `<`, `{`, `[` or `(` [template]",
+            ]
+        );
+    }
+
+    #[test]
+    fn cycles_are_located_at_a_tag_of_the_cycle() {
+        let errors = load_errors(&[
+            ("a.html", "{% extends \"b.html\" %}"),
+            ("b.html", "{% extends \"a.html\" %}"),
+        ]);
+        assert_eq!(
+            errors,
+            [
+                "templates/a.html:1:1: error: circular extends: a.html -> b.html -> a.html [template]"
+            ]
+        );
+        let errors = load_errors(&[
+            ("a.html", "{% include \"b.html\" %}"),
+            ("b.html", "x\n  {% include \"a.html\" %}"),
+        ]);
+        assert_eq!(
+            errors,
+            [
+                "templates/a.html:1:1: error: circular include: a.html -> b.html -> a.html [template]"
+            ]
+        );
+    }
+
+    #[test]
+    fn render_error_in_a_partial_is_located_in_the_partial() {
+        let t = Templates::from_sources(
+            site(&[
+                (
+                    "partials/sidebar.html",
+                    "<aside>\n  {{ undefined_var }}</aside>",
+                ),
+                (
+                    "post.html",
+                    "<main>\n  é {% include \"partials/sidebar.html\" %}</main>",
+                ),
+            ]),
+            &Config::default(),
+        )
+        .unwrap();
+        let d = t
+            .render("post.html", &Context::new(), "/posts/x/")
+            .unwrap_err();
+        assert_eq!(
+            d.short(),
+            "templates/partials/sidebar.html:2:6: error: Variable `undefined_var` is not \
+             defined. (while rendering /posts/x/) [template]"
+        );
+        assert_eq!(
+            d.help.as_deref(),
+            Some(
+                "included from templates/post.html:2:16; see themes/README.md for the \
+                 variables each template receives"
+            )
+        );
     }
 }
