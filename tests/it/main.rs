@@ -24,4 +24,5 @@ mod serve;
 mod serve_incremental;
 mod slugs;
 mod support;
+mod template_errors;
 mod theme;
