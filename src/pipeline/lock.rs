@@ -2,8 +2,10 @@
 //!
 //! Two `smelt build`s into one folder would share its staging folder (each removes what the
 //! other is writing) and its build cache, and the one that swaps last could publish a site
-//! with pages missing. So a build holds an exclusive lock on `build.lock` in the output's
-//! cache folder ([`crate::cache::dir_for`]) from before it reads the last build's snapshot
+//! with pages missing. So a build holds an exclusive lock on `build.lock` in the cache folder
+//! of the output's real path ([`crate::cache::dir_for`] of the canonical path, where the
+//! staging folder also is, so `-o public` and `-o link-to-public` share one lock) from before
+//! it reads the last build's snapshot
 //! until it has swapped in its output and saved its cache; a second build waits for it,
 //! saying so. The lock is the operating system's (`flock` on Unix, `LockFileEx` on Windows):
 //! it goes with the process, so a killed build never leaves a stale lock behind.

@@ -160,8 +160,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let config_hash = crate::serve::deps::hash_serialized(&config);
     let cache_dir = cache::dir_for(&out);
     // One build at a time into this folder: held until the output is swapped in and the
-    // cache saved (the end of this function).
-    let _lock = lock::BuildLock::take(&cache_dir, || {
+    // cache saved (the end of this function). Keyed on the folder's real path, as the staging
+    // folder is: two spellings of one folder (a symbolic link to it) share one lock.
+    let _lock = lock::BuildLock::take(&cache::dir_for(&out_abs), || {
         crate::errln!(
             "note: waiting for another smelt build into {} to finish",
             out.display()

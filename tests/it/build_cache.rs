@@ -420,22 +420,33 @@ fn builds_started_together_take_turns() {
             std::fs::write(&p, format!("{text}\nOne more line.\n")).unwrap();
         }
     }
-    let start = || {
+    // The second build names the folder through a symbolic link: still one folder, one lock.
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("public", site.join("link-to-public")).unwrap();
+    let out = if cfg!(unix) {
+        "link-to-public"
+    } else {
+        "public"
+    };
+    let start = |out: &str| {
         std::process::Command::new(assert_cmd::cargo::cargo_bin("smelt"))
             .env("NO_COLOR", "1")
             .arg("build")
             .arg("--root")
             .arg(site)
+            .arg("-o")
+            .arg(site.join(out))
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap()
     };
-    let (a, b) = (start(), start());
+    let (a, b) = (start("public"), start(out));
     for run in [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()] {
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert!(run.status.success(), "{stderr}");
         assert!(stderr.contains("built "), "{stderr}");
     }
+    let _ = std::fs::remove_file(site.join("link-to-public"));
     assert_eq!(manifest_of(&site.join("public")), clean_manifest(site));
     assert!(cache_file(site, "build.lock").is_file());
 }
