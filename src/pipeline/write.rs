@@ -279,7 +279,9 @@ impl Writer {
                 ))
             })?;
         }
-        std::fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))
+        std::fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))?;
+        take_folder_group(&self.out, staging);
+        Ok(())
     }
 
     /// Treats the previous output's `paths` (relative to the output folder) as changed
@@ -874,6 +876,30 @@ fn remove_tree(path: &Path) -> io::Result<()> {
         }
         other => other,
     }
+}
+
+/// Gives the new staging folder the group of the output folder `out` and its setgid bit
+/// (Unix), before anything is written in it: files and folders made in a setgid folder take
+/// its group, so a site a web server reads through its group stays readable, new pages
+/// included. Best effort (changing a folder's group needs membership of that group).
+fn take_folder_group(out: &Path, staging: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let (Ok(old), Ok(new)) = (std::fs::metadata(out), std::fs::metadata(staging)) else {
+            return;
+        };
+        if old.gid() != new.gid() {
+            let _ = std::os::unix::fs::chown(staging, None, Some(old.gid()));
+        }
+        let setgid = old.mode() & 0o2000;
+        if setgid != 0 && new.mode() & 0o2000 == 0 {
+            let mode = new.permissions().mode() | setgid;
+            let _ = std::fs::set_permissions(staging, std::fs::Permissions::from_mode(mode));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (out, staging);
 }
 
 /// Gives the staging folder and the folders made in it (`made`) the permissions, and on Unix

@@ -558,3 +558,38 @@ fn a_leftover_read_only_staging_folder_is_removed() {
     assert!(!site.join(".public.smelt-staging").exists());
     assert!(site.join("public/index.html").is_file());
 }
+
+/// An output tree given to another group (a web server's: `chgrp -R web public; chmod g+s
+/// public`): the files and folders smelt writes next, the pages of a new post included,
+/// take that group.
+#[cfg(unix)]
+#[test]
+fn files_take_the_group_of_a_setgid_output_folder() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = site_copy(SITE);
+    let site = tmp.path();
+    build_in_place(site);
+    let public = site.join("public");
+    let group = 65534; // nogroup on Debian; any group the test may give a folder to
+    for e in walkdir::WalkDir::new(&public) {
+        if std::os::unix::fs::chown(e.unwrap().path(), None, Some(group)).is_err() {
+            return; // not allowed here: nothing to check
+        }
+    }
+    set_mode(&public, 0o2775);
+    std::fs::write(
+        site.join("content/posts/brand-new.md"),
+        "---\ntitle: Brand New\ndate: 2026-01-01\n---\nNew text.\n",
+    )
+    .unwrap();
+    build_in_place(site);
+    let page = public.join("posts/brand-new/index.html");
+    assert_eq!(std::fs::metadata(&page).unwrap().gid(), group);
+    assert_eq!(
+        std::fs::metadata(public.join("index.html")).unwrap().gid(),
+        group
+    );
+    let folder = std::fs::metadata(public.join("posts/brand-new")).unwrap();
+    assert_eq!((folder.gid(), folder.mode() & 0o2000), (group, 0o2000));
+    assert_eq!(mode(&public), 0o2775);
+}
