@@ -293,13 +293,24 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
                     snapshot::record(&cache_dir, &snapshot_key, record);
                     trace.step("snapshot recorded");
                 }
+                let mut warnings = diags.clone();
+                if stats.left_behind {
+                    // Not part of the snapshot's report: the next build deals with it.
+                    warnings.push(Diagnostic::warning(
+                        "io",
+                        format!(
+                            "the previous output could not be removed and is left in {}; the next build removes it, or says why it cannot",
+                            write::staging_path(&output).display()
+                        ),
+                    ));
+                }
                 BuildReport {
                     posts: site.posts.len(),
                     pages: site.pages.len(),
                     files,
                     stats,
                     elapsed: start.elapsed(),
-                    warnings: diags.clone(),
+                    warnings,
                     output: output.clone(),
                 }
             };

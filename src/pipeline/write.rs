@@ -62,6 +62,9 @@ pub struct WriteStats {
     pub removed: usize,
     /// Files in the output that smelt did not write and kept.
     pub kept_foreign: usize,
+    /// The previous output could not be removed after the new one was swapped in: it is
+    /// left in the staging folder, for the next build to remove (or say why it cannot).
+    pub left_behind: bool,
 }
 
 /// One output path claimed in this build: who makes it, and its content once written.
@@ -378,8 +381,7 @@ impl Writer {
         WriteStats {
             written: 0,
             unchanged: self.old.files.len(),
-            removed: 0,
-            kept_foreign: 0,
+            ..WriteStats::default()
         }
     }
 
@@ -560,7 +562,7 @@ impl Writer {
                 .keys()
                 .filter(|k| !new.contains_key(*k))
                 .count(),
-            kept_foreign: 0,
+            ..WriteStats::default()
         };
         if self.out.is_dir() {
             stats.kept_foreign = carry_over_foreign(&self.out, &self.staging, &self.old, &new)?;
@@ -574,7 +576,7 @@ impl Writer {
         write_new(&mpath, &json).map_err(|e| Error::io(&mpath, e))?;
         let made = self.made.into_inner().unwrap_or_else(|e| e.into_inner());
         keep_folder_modes(&self.out, &self.staging, &made);
-        swap_in(&self.staging, &self.out)?;
+        stats.left_behind = !swap_in(&self.staging, &self.out)?;
         Ok(stats)
     }
 }
@@ -795,12 +797,15 @@ fn carry_over_foreign(
 }
 
 /// Replaces `out` with `staging` atomically where the OS allows, then deletes the old tree.
-fn swap_in(staging: &Path, out: &Path) -> Result<(), Error> {
+/// Puts the staging folder in place of `out`; `Ok(false)` when the previous output could
+/// not be removed afterwards (it stays where the staging folder was, or beside it).
+fn swap_in(staging: &Path, out: &Path) -> Result<bool, Error> {
     if !out.exists() {
         if let Some(parent) = out.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
-        return std::fs::rename(staging, out).map_err(|e| Error::io(out, e));
+        std::fs::rename(staging, out).map_err(|e| Error::io(out, e))?;
+        return Ok(true);
     }
     // Once the new site is in place the build has succeeded: the previous output is removed
     // if it can be, else the next build's `stage` removes it (or says why it cannot).
@@ -809,8 +814,7 @@ fn swap_in(staging: &Path, out: &Path) -> Result<(), Error> {
         use rustix::fs::{CWD, RenameFlags, renameat_with};
         if renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).is_ok() {
             // `staging` now holds the previous output.
-            let _ = remove_tree(staging);
-            return Ok(());
+            return Ok(remove_tree(staging).is_ok());
         }
     }
     let old = staging.with_extension("old");
@@ -819,8 +823,7 @@ fn swap_in(staging: &Path, out: &Path) -> Result<(), Error> {
     }
     std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
     std::fs::rename(staging, out).map_err(|e| Error::io(out, e))?;
-    let _ = remove_tree(&old);
-    Ok(())
+    Ok(remove_tree(&old).is_ok())
 }
 
 /// Fails with a clear message when smelt may not create files in the folder `out`: probed by
@@ -1014,7 +1017,8 @@ mod tests {
                 written: 1,
                 unchanged: 1,
                 removed: 1,
-                kept_foreign: 2
+                kept_foreign: 2,
+                left_behind: false,
             }
         );
         assert!(!out.join("b/index.html").exists());
