@@ -18,6 +18,9 @@ pub fn too_deep(yaml: &str, limit: usize) -> Option<usize> {
     // The last character that is not a space on this line, or '\n' where a value starts at
     // the beginning of a line (the document's start, the line after `key:`).
     let mut prev = '\n';
+    let mut line_start = 0;
+    // A block scalar (`|`, `>`) opened on this line: the indentation its text lines exceed.
+    let mut block: Option<usize> = None;
     let mut chars = yaml.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
         let opens_value = if depth == 0 {
@@ -27,14 +30,21 @@ pub fn too_deep(yaml: &str, limit: usize) -> Option<usize> {
         };
         match c {
             '\n' => {
-                // In block context only a line after a bare `key:` (or `- `) starts a value;
-                // any other line goes on with the text before (or a block scalar).
                 if depth == 0 {
-                    prev = if matches!(prev, ':' | '-' | '?' | '\n') {
+                    // A block scalar's text: every following line indented past its parent.
+                    let mut next = at + 1;
+                    if let Some(parent) = block.take() {
+                        next = end_of_block_text(yaml, next, parent);
+                        while chars.next_if(|&(i, _)| i < next).is_some() {}
+                    }
+                    // Only a line after a bare `key:` (or `- `) starts a value there; any
+                    // other line goes on with the text before.
+                    prev = if matches!(prev, ':' | '-' | '?' | '\n') || next > at + 1 {
                         '\n'
                     } else {
                         'a'
                     };
+                    line_start = next;
                 }
                 continue;
             }
@@ -42,6 +52,9 @@ pub fn too_deep(yaml: &str, limit: usize) -> Option<usize> {
             '#' if at == 0 || yaml[..at].ends_with([' ', '\t', '\n']) => {
                 while chars.next_if(|&(_, n)| n != '\n').is_some() {}
                 continue;
+            }
+            '|' | '>' if depth == 0 && opens_value => {
+                block = Some(parent_indent(&yaml[line_start..at], prev));
             }
             '[' | '{' if opens_value => {
                 depth += 1;
@@ -64,6 +77,45 @@ pub fn too_deep(yaml: &str, limit: usize) -> Option<usize> {
         prev = c;
     }
     None
+}
+
+/// The indentation a block scalar's text must exceed, from the text of its line before the
+/// `|` or `>` (`before`) and the indicator just before it: the column of its key (`  - key:
+/// |` → 4), or of its `-` for a list item (`  - |` → 2).
+fn parent_indent(before: &str, indicator: char) -> usize {
+    let spaces = before.len() - before.trim_start_matches(' ').len();
+    if indicator == '-' {
+        return spaces
+            + before
+                .trim_start_matches(' ')
+                .trim_end()
+                .len()
+                .saturating_sub(1);
+    }
+    // Past every `- ` that opens a list item on this line.
+    let mut col = spaces;
+    let mut rest = &before[spaces..];
+    while let Some(r) = rest.strip_prefix("- ") {
+        let more = r.len() - r.trim_start_matches(' ').len();
+        col += 2 + more;
+        rest = &r[more..];
+    }
+    col
+}
+
+/// Byte offset of the first line from `from` that is neither blank nor indented more than
+/// `parent` spaces: where a block scalar's text ends.
+fn end_of_block_text(yaml: &str, mut from: usize, parent: usize) -> usize {
+    while from < yaml.len() {
+        let line_end = yaml[from..].find('\n').map_or(yaml.len(), |i| from + i + 1);
+        let line = yaml[from..line_end].trim_end_matches(['\n', '\r']);
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if !line.trim().is_empty() && indent <= parent {
+            break;
+        }
+        from = line_end;
+    }
+    from
 }
 
 /// Moves `chars` past the quoted scalar opened by `quote` (`"` with `\` escapes, `'` with
@@ -98,6 +150,14 @@ mod tests {
         // Block scalars and the continuation lines of plain text are text too.
         let text = "summary: |\n  [[[[[[\nnote: a\n  [[[[[[\nx: a- [[[[[[\n";
         assert_eq!(too_deep(text, 1), None);
+        let code = format!(
+            "extra:\n  snippet: |-\n{}  after: [[x]]\nlist:\n  - >\n    {{\"x\": [1, \"y: [\n  - [[y]]\n",
+            "    x0: [\n\n".repeat(5)
+        );
+        assert!(serde_yaml::from_str::<serde_yaml::Value>(&code).is_ok());
+        assert_eq!(too_deep(&code, 2), None);
+        // What follows a block scalar is read again: `after` and the list item nest 2 deep.
+        assert_eq!(too_deep(&code, 1), Some(code.find("[[x]]").unwrap() + 1));
         // Flow collections on several lines, and block lists of flow collections.
         let lines = "tags: [\n  [a,\n   [b]],\n  {k: [c]}]\nlist:\n  - [[x]]\n";
         assert_eq!(too_deep(lines, 3), None);
@@ -132,6 +192,12 @@ mod tests {
         fn counts_the_nesting_of_flow_values(v in nested()) {
             let depth = json_depth(&v);
             let json = serde_json::to_string(&v).unwrap();
+            // As the text of a block scalar the same characters nest nothing.
+            let pretty = serde_json::to_string_pretty(&v).unwrap().replace('\n', "\n    ");
+            for text in [format!("x:\n  s: |\n    {pretty}\n  t: 1\n"), format!("- >-\n    {pretty}\n")] {
+                prop_assert!(serde_yaml::from_str::<serde_yaml::Value>(&text).is_ok(), "{}", text);
+                prop_assert_eq!(too_deep(&text, 0), None, "{}", text);
+            }
             for yaml in [format!("extra: {json}\n"), format!("list:\n  - {json}\n")] {
                 prop_assert!(serde_yaml::from_str::<serde_yaml::Value>(&yaml).is_ok());
                 prop_assert_eq!(too_deep(&yaml, depth), None, "{}", yaml);
