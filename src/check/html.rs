@@ -195,11 +195,12 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
         *count.entry(p).or_default() += 1;
         *by_lower.entry(p.to_lowercase()).or_default() += 1;
     }
+    let reported = crate::pipeline::render::contested_outputs(site);
     let mut contested: Vec<(&str, (usize, bool))> = Vec::new();
     for (p, k) in &claims {
         if count[p.as_str()] > 1 {
             out.unknown.insert(p.clone());
-            if site.contested.contains(&site_path_of(p).to_lowercase()) {
+            if reported.contains(&p.to_lowercase()) {
                 continue;
             }
         }

@@ -431,7 +431,6 @@ fn planned_collisions(
     templates: &crate::templates::Templates,
     root: &std::path::Path,
 ) -> Vec<Diagnostic> {
-    use render::site_path_of;
     let Ok(renderer) = render::Renderer::new(site, templates) else {
         return Vec::new();
     };
@@ -452,6 +451,7 @@ fn planned_collisions(
                 .collect(),
         })
         .collect();
+    let reported = render::contested_outputs(site);
     let mut by_lower: HashMap<String, usize> = HashMap::new();
     for (p, _) in paths.iter().flatten() {
         *by_lower.entry(p.to_lowercase()).or_default() += 1;
@@ -464,7 +464,7 @@ fn planned_collisions(
                 .map(move |(p, copied)| (p.as_str(), (j, *copied)))
         })
         .filter(|(p, _)| by_lower[&p.to_lowercase()] > 1)
-        .filter(|(p, _)| !site.contested.contains(&site_path_of(p).to_lowercase()))
+        .filter(|(p, _)| !reported.contains(&p.to_lowercase()))
         .collect();
     write::collisions(&claims, |(j, copied), p| {
         if copied {

@@ -142,6 +142,16 @@ pub fn site_path_of(output: &str) -> String {
     }
 }
 
+/// The output paths (lower-cased) of the site paths the index stage reported as wanted
+/// twice (`Site::contested`): later stages do not report them again. Compared as output
+/// paths, since an alias's site path is percent-encoded and its output path is not.
+pub fn contested_outputs(site: &Site) -> std::collections::HashSet<String> {
+    site.contested
+        .iter()
+        .map(|p| output_path(p).to_lowercase())
+        .collect()
+}
+
 /// The output path of a site path: `/` → `index.html`, `/a/` → `a/index.html`, `/a.html`
 /// stays `a.html`.
 pub fn output_path(site_path: &str) -> String {
