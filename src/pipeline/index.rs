@@ -455,8 +455,11 @@ pub fn normalize_alias(alias: &str) -> Result<String, &'static str> {
                 "has a hidden segment (starting with `.`); files such as .git/ are never written",
             );
         }
-        if s.contains([':', '*', '|']) {
-            return Err("contains `:`, `*` or `|`, which file names on Windows cannot hold");
+        if s.contains([':', '*', '|', '?']) {
+            return Err("contains `:`, `*`, `|` or `?`, which file names on Windows cannot hold");
+        }
+        if s.ends_with([' ', '.']) {
+            return Err("has a segment ending in a space or `.`, which Windows drops from names");
         }
         if crate::slug::is_windows_device_name(&s) {
             return Err(
@@ -468,7 +471,8 @@ pub fn normalize_alias(alias: &str) -> Result<String, &'static str> {
     let Some(last) = segments.last() else {
         return Err("is empty or the site root");
     };
-    let file = last.contains('.');
+    // `/docs/v1.2/` is a folder, as written; `/old.html` a file.
+    let file = last.contains('.') && !a.ends_with('/');
     let mut path = String::new();
     for s in &segments {
         path.push('/');
@@ -694,7 +698,16 @@ mod tests {
         }
         assert_eq!(normalize_alias("/café/").unwrap(), "/caf%C3%A9/");
         assert_eq!(normalize_alias("/caf%c3%a9/").unwrap(), "/caf%C3%A9/");
-        for bad in ["/%FF/", "/a%3Cb%3E/", "/%0A/"] {
+        assert_eq!(normalize_alias("/docs/v1.2/").unwrap(), "/docs/v1.2/");
+        assert_eq!(normalize_alias("/docs/v1.2").unwrap(), "/docs/v1.2");
+        for bad in [
+            "/%FF/",
+            "/a%3Cb%3E/",
+            "/%0A/",
+            "/q%3Fmark/",
+            "/tr%20/",
+            "/dot./",
+        ] {
             assert!(normalize_alias(bad).is_err(), "{bad}");
         }
     }
