@@ -254,31 +254,24 @@ pub fn load(root: &Path, theme: &Theme) -> Loaded {
     // Static files: theme first, then content non-Markdown files, then the site's static/.
     // The site's files override the theme's (that is how a theme is customised); a file under
     // content/ and one under static/ with the same output path are two of the site's own
-    // files, and one would silently replace the other: an error naming both.
+    // files, and one would silently replace the other: both are kept, and the write stage
+    // reports them with every other producer of that path.
     let mut by_out: std::collections::BTreeMap<String, StaticFile> = Default::default();
     for sf in theme.static_files() {
         by_out.insert(sf.to.clone(), sf);
     }
-    let mut from_content: std::collections::HashMap<String, PathBuf> = Default::default();
+    let mut from_content: std::collections::BTreeMap<String, StaticFile> = Default::default();
     for sf in content_static {
-        if let StaticSource::Disk(p) = &sf.from {
-            from_content.insert(sf.to.clone(), p.clone());
-        }
+        from_content.insert(sf.to.clone(), sf.clone());
         by_out.insert(sf.to.clone(), sf);
     }
+    let mut doubles = Vec::new();
     let static_root = root.join(STATIC_DIR);
     if static_root.is_dir() {
         for path in walk_sorted(&static_root, &mut diags, root) {
             let rel = path.strip_prefix(&static_root).unwrap_or(&path);
             let to = display_path(rel);
-            if let Some(other) = from_content.get(&to) {
-                use crate::pipeline::render::Origin;
-                diags.push(crate::pipeline::write::duplicate_output(
-                    &to,
-                    &Origin::copied_from(root, other),
-                    &Origin::copied_from(root, &path),
-                ));
-            }
+            doubles.extend(from_content.remove(&to));
             by_out.insert(
                 to.clone(),
                 StaticFile {
@@ -290,7 +283,7 @@ pub fn load(root: &Path, theme: &Theme) -> Loaded {
     }
     Loaded {
         files,
-        static_files: by_out.into_values().collect(),
+        static_files: by_out.into_values().chain(doubles).collect(),
         diags,
     }
 }

@@ -284,3 +284,34 @@ fn collisions_are_reported_with_the_errors_of_earlier_stages() {
     );
     assert!(err.contains("4 errors found; nothing was written"), "{err}");
 }
+
+/// A file under content/, one under static/ and a post page with one output path: one error
+/// naming all three, in `build` and `check` alike.
+#[test]
+fn a_content_file_a_static_file_and_a_page_are_one_error() {
+    let site = site_copy("basic");
+    let root = site.path();
+    for dir in ["content/posts/first", "static/posts/first"] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+        std::fs::write(root.join(dir).join("index.html"), "<p>mine</p>\n").unwrap();
+    }
+    let message = "content/posts/first/index.html, static/posts/first/index.html and the page of content/posts/first.md all write posts/first/index.html";
+    let b = run(root, &["build"]);
+    let err = stderr(&b);
+    assert_eq!(b.status.code(), Some(1), "{err}");
+    let got: Vec<&str> = err
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('×'))
+        .collect();
+    assert_eq!(
+        got,
+        [format!("× content/posts/first/index.html: {message}")],
+        "{err}"
+    );
+    let c = run(root, &["check", "--format", "short"]);
+    assert_eq!(
+        String::from_utf8_lossy(&c.stdout),
+        format!("content/posts/first/index.html:1:1: error: {message} [output]\n")
+    );
+}
