@@ -304,25 +304,31 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<(PathBuf, Vec<
             "`{d}` is a Windows device name, which cannot be a file or folder name on Windows, so the post's file and URL use `{slug}`"
         ));
     }
+    // The spelling each tag is written in: the site's when it has the tag.
+    let spellings = tag_spellings(&heads);
+    let written = |t: &str| -> String {
+        spellings
+            .get(&crate::slug::slugify_or(t, "tag"))
+            .cloned()
+            .unwrap_or_else(|| t.to_string())
+    };
     for (dropped, kept) in &merged {
+        let kept = written(kept);
         notes.push(format!(
             "tag `{dropped}` has the same URL as tag `{kept}`: written once, as `{kept}`"
         ));
     }
-    let spellings = tag_spellings(&heads);
     let tags: Vec<String> = tags
         .into_iter()
-        .map(
-            |t| match spellings.get(&crate::slug::slugify_or(&t, "tag")) {
-                Some(site) if *site != t => {
-                    notes.push(format!(
-                        "tag `{t}` written as `{site}`, the spelling the site already uses for it"
-                    ));
-                    site.clone()
-                }
-                _ => t,
-            },
-        )
+        .map(|t| {
+            let site = written(&t);
+            if site != t {
+                notes.push(format!(
+                    "tag `{t}` written as `{site}`, the spelling the site already uses for it"
+                ));
+            }
+            site
+        })
         .collect();
     let today = now.date().to_string();
     let text = post_text(title, &today, author.as_deref(), &tags, args.draft);

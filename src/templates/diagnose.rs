@@ -22,6 +22,9 @@ const RULE: &str = "template";
 /// Help for errors about what a template reads or does.
 const CONTEXT_HELP: &str = "see themes/README.md for the variables each template receives";
 
+/// Help for syntax errors.
+const SYNTAX_HELP: &str = "Tera syntax: {{ value }}, {% if … %}…{% endif %}, {% for x in list %}…{% endfor %}, {% block name %}…{% endblock %}; every tag that opens a block needs its end tag";
+
 /// Help for unknown filters, tests and functions.
 const FUNCTIONS_HELP: &str =
     "see themes/README.md for smelt's functions and filters (Tera's built-in ones work too)";
@@ -42,7 +45,7 @@ pub(super) fn syntax_error(
     sources: &BTreeMap<String, TemplateSource>,
 ) -> Option<Diagnostic> {
     match e.kind() {
-        ErrorKind::SyntaxError(r) => Some(located_report(r, sources).with_help(CONTEXT_HELP)),
+        ErrorKind::SyntaxError(r) => Some(located_report(r, sources).with_help(SYNTAX_HELP)),
         _ => None,
     }
 }
@@ -184,8 +187,13 @@ fn circular(
         _ => None,
     };
     let message = format!("circular {keyword}: {}", chain.join(" -> "));
+    let verb = if keyword == "extends" {
+        "extend"
+    } else {
+        keyword
+    };
     let d = at_template(message, &first, sources, pos).with_help(format!(
-        "a template cannot {keyword} itself, even through others"
+        "a template cannot {verb} itself, even through others"
     ));
     Problem {
         template: first,

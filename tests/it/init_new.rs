@@ -363,7 +363,11 @@ fn new_writes_a_tag_the_site_has_in_the_site_spelling() {
     ]);
     let o = new_post(
         site.path(),
-        &["Tagged", "--tags", "rare earths,ai policy,Fresh Topic"],
+        &[
+            "Tagged",
+            "--tags",
+            "rare earths,ai policy,AI_Policy,Fresh Topic",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(site.path().join("content/posts/tagged.md")).unwrap();
@@ -374,7 +378,8 @@ fn new_writes_a_tag_the_site_has_in_the_site_spelling() {
     );
     assert_eq!(
         stderr(&o),
-        "note: tag `rare earths` written as `Rare Earths`, the spelling the site already uses for it\n\
+        "note: tag `AI_Policy` has the same URL as tag `AI Policy`: written once, as `AI Policy`\n\
+         note: tag `rare earths` written as `Rare Earths`, the spelling the site already uses for it\n\
          note: tag `ai policy` written as `AI Policy`, the spelling the site already uses for it\n"
     );
     // The tag page keeps its name now that the new post is the newest with the tag.
