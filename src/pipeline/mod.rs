@@ -210,6 +210,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
             &prepared.site,
             &prepared.templates,
             &opts.root,
+            true,
         ));
         diags.sort();
         return Err(Error::Content(diags));
@@ -423,13 +424,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
 }
 
 /// The output collisions (see [`write::collisions`]) of a site whose earlier stages failed,
-/// found without writing: pages, aliases and copied files by their planned paths, files made
-/// by code (feeds, sitemap, search index) by rendering them; a job that cannot render is left
-/// out. Site paths the index stage reported as wanted twice are not reported again.
-fn planned_collisions(
+/// found without writing: pages, aliases and copied files by their planned paths, and, when
+/// `generated`, files made by code (feeds, sitemap, search index) by rendering them in
+/// memory (`serve` leaves those out: it would pay that on every save while a post is
+/// broken). A job that cannot render is left out. Site paths the index stage reported as
+/// wanted twice are not reported again.
+pub fn planned_collisions(
     site: &crate::model::Site,
     templates: &crate::templates::Templates,
     root: &std::path::Path,
+    generated: bool,
 ) -> Vec<Diagnostic> {
     let Ok(renderer) = render::Renderer::new(site, templates) else {
         return Vec::new();
@@ -438,6 +442,7 @@ fn planned_collisions(
     let paths: Vec<Vec<(String, bool)>> = jobs
         .par_iter()
         .map(|job| match job {
+            render::Job::Generated(_) if !generated => Vec::new(),
             render::Job::Generated(_) => renderer
                 .render(job)
                 .map(|files| files.into_iter().map(|f| (f.path, false)).collect())

@@ -693,7 +693,17 @@ impl Builder {
             templates,
             templates_fp,
         };
-        let diags = model.diagnostics();
+        let mut diags = model.diagnostics();
+        if diags.has_errors() {
+            // As `build` does: also the output paths two producers would write.
+            diags.extend(pipeline::planned_collisions(
+                &model.site,
+                &model.templates,
+                &self.root,
+                false,
+            ));
+            diags.sort();
+        }
         self.model = Some(model);
         if diags.has_errors() {
             return Err(diags);

@@ -446,3 +446,24 @@ fn two_sources_of_one_output_path_fail_as_in_build() {
         }
     }
 }
+
+/// A save that breaks the site shows, with its errors, the output paths two producers would
+/// write (pages, aliases, copied files), as `build` does.
+#[test]
+fn collisions_show_with_the_errors_of_earlier_stages() {
+    let mut s = Session::new(false);
+    let p = "content/posts/magnet-gap.md";
+    s.write(
+        p,
+        &s.read(p)
+            .replacen("---\n", "---\naliases: [\"/\", /style.css]\n", 1),
+    );
+    let errors = s.build(&[p]).unwrap_err();
+    assert_eq!(
+        errors,
+        [
+            "content/posts/magnet-gap.md:2:11: error: alias \"/\" is empty or the site root [alias]",
+            "content/posts/magnet-gap.md:2:16: error: the alias /style.css of content/posts/magnet-gap.md and the built-in theme's static/style.css both write style.css [output]",
+        ]
+    );
+}
