@@ -21,7 +21,6 @@ use scraper::{ElementRef, Html};
 
 use crate::error::Diagnostic;
 use crate::model::Site;
-use crate::model::StaticSource;
 use crate::pipeline::render::{FileData, Job, Renderer};
 use crate::templates::Templates;
 
@@ -146,7 +145,7 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
                     let text = String::from_utf8_lossy(bytes);
                     pages.push(read_page(&f.path, owner, &text));
                 }
-                let copied = matches!(f.data, FileData::Static(StaticSource::Disk(_)));
+                let copied = f.data.is_copied();
                 paths.push((f.path, copied));
             }
             JobResult::Done { paths, pages }
@@ -190,13 +189,11 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
     // Paths two producers make have unknown content; their errors are the write stage's,
     // except for site paths the index stage already reported as wanted twice.
     let mut count: HashMap<&str, usize> = HashMap::new();
-    let mut by_lower: HashMap<String, usize> = HashMap::new();
     for (p, _) in &claims {
         *count.entry(p).or_default() += 1;
-        *by_lower.entry(p.to_lowercase()).or_default() += 1;
     }
     let reported = crate::pipeline::render::contested_outputs(site);
-    let mut contested: Vec<(&str, (usize, bool))> = Vec::new();
+    let mut judged: Vec<(&str, (usize, bool))> = Vec::with_capacity(claims.len());
     for (p, k) in &claims {
         if count[p.as_str()] > 1 {
             out.unknown.insert(p.clone());
@@ -204,19 +201,11 @@ pub fn render(site: &Site, templates: &Templates, root: &Path) -> Rendered {
                 continue;
             }
         }
-        if by_lower[&p.to_lowercase()] > 1 {
-            contested.push((p, *k));
-        }
+        judged.push((p, *k));
     }
     out.diags.extend(crate::pipeline::write::collisions(
-        &contested,
-        |(j, copied), p| {
-            if copied {
-                renderer.origin_of_output(&jobs[j], p, root)
-            } else {
-                renderer.origin(&jobs[j], root)
-            }
-        },
+        &judged,
+        |(j, copied), p| renderer.producer(&jobs[j], p, copied, root),
     ));
     out
 }

@@ -457,10 +457,6 @@ pub fn planned_collisions(
         })
         .collect();
     let reported = render::contested_outputs(site);
-    let mut by_lower: HashMap<String, usize> = HashMap::new();
-    for (p, _) in paths.iter().flatten() {
-        *by_lower.entry(p.to_lowercase()).or_default() += 1;
-    }
     let claims: Vec<(&str, (usize, bool))> = paths
         .iter()
         .enumerate()
@@ -468,15 +464,10 @@ pub fn planned_collisions(
             list.iter()
                 .map(move |(p, copied)| (p.as_str(), (j, *copied)))
         })
-        .filter(|(p, _)| by_lower[&p.to_lowercase()] > 1)
         .filter(|(p, _)| !reported.contains(&p.to_lowercase()))
         .collect();
     write::collisions(&claims, |(j, copied), p| {
-        if copied {
-            renderer.origin_of_output(&jobs[j], p, root)
-        } else {
-            renderer.origin(&jobs[j], root)
-        }
+        renderer.producer(&jobs[j], p, copied, root)
     })
 }
 

@@ -28,6 +28,14 @@ pub enum FileData {
     Static(StaticSource),
 }
 
+impl FileData {
+    /// `true` for a file copied from disk: it is named by that file in messages, not by the
+    /// job that copies it.
+    pub fn is_copied(&self) -> bool {
+        matches!(self, FileData::Static(StaticSource::Disk(_)))
+    }
+}
+
 /// One output file: its path relative to the output root (`/`-separated) and its data.
 #[derive(Debug, Clone)]
 pub struct RenderedFile {
@@ -519,6 +527,18 @@ impl<'a> Renderer<'a> {
                 Generator::Sitemap => "the sitemap and robots.txt",
                 Generator::Search => "the search index",
             }),
+        }
+    }
+
+    /// What makes output `path` of `job` as a claim of the write stage names it: a file
+    /// copied from disk (`copied`, see [`FileData::is_copied`]) by [`Renderer::origin_of_output`],
+    /// anything else by the job ([`Renderer::origin`]; a post's page and a file copied beside
+    /// it under the same path are two producers).
+    pub fn producer(&self, job: &Job, path: &str, copied: bool, root: &Path) -> Origin {
+        if copied {
+            self.origin_of_output(job, path, root)
+        } else {
+            self.origin(job, root)
         }
     }
 

@@ -665,23 +665,30 @@ pub fn case_variants(paths: &[(&str, &Origin)]) -> Diagnostic {
 /// The errors for the producers of output paths in `claims` ((path, producer), any order):
 /// one per path that several producers make (naming them all) and one per set of paths that
 /// differ only in letter case (naming each path's first producer), in path order. The same
-/// claims give the same errors whatever their order. `origin` names a producer of a path.
+/// claims give the same errors whatever their order. `origin` names a producer of a path; it
+/// is called only for the claims in a collision (naming allocates, and a site has tens of
+/// thousands of paths).
 pub fn collisions<K: Copy>(
     claims: &[(&str, K)],
     origin: impl Fn(K, &str) -> Origin,
 ) -> Vec<Diagnostic> {
-    // Lower-case path → exact path → producers.
-    let mut groups: BTreeMap<String, BTreeMap<&str, Vec<Origin>>> = BTreeMap::new();
+    let mut by_lower: HashMap<String, Vec<(&str, K)>> = HashMap::with_capacity(claims.len());
     for &(rel, k) in claims {
-        groups
+        by_lower
             .entry(rel.to_lowercase())
             .or_default()
-            .entry(rel)
-            .or_default()
-            .push(origin(k, rel));
+            .push((rel, k));
     }
+    let mut contested: Vec<(String, Vec<(&str, K)>)> =
+        by_lower.into_iter().filter(|(_, c)| c.len() > 1).collect();
+    contested.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = Vec::new();
-    for paths in groups.values_mut() {
+    for (_, group) in contested {
+        // Exact path → producers.
+        let mut paths: BTreeMap<&str, Vec<Origin>> = BTreeMap::new();
+        for (rel, k) in group {
+            paths.entry(rel).or_default().push(origin(k, rel));
+        }
         for (rel, origins) in paths.iter_mut() {
             // Not deduplicated: one producer making a path twice is a collision too.
             origins.sort_by(|a, b| a.what.cmp(&b.what));
@@ -796,9 +803,9 @@ fn carry_over_foreign(
     Ok(kept)
 }
 
-/// Replaces `out` with `staging` atomically where the OS allows, then deletes the old tree.
-/// Puts the staging folder in place of `out`; `Ok(false)` when the previous output could
-/// not be removed afterwards (it stays where the staging folder was, or beside it).
+/// Replaces `out` with `staging` atomically where the OS allows, then deletes the old tree;
+/// `Ok(false)` when the old tree could not be removed (it stays where the staging folder was,
+/// or beside it).
 fn swap_in(staging: &Path, out: &Path) -> Result<bool, Error> {
     if !out.exists() {
         if let Some(parent) = out.parent() {

@@ -871,8 +871,6 @@ impl CardMemo {
     }
 }
 
-/// The render step: cards (reused by card key), fingerprints, the jobs of `pass` whose
-/// fingerprint changed rendered, the others' files kept.
 /// The errors the write stage of `build` gives for the output paths of `jobs` (parallel to
 /// them; each path with whether it is a file copied from disk, named by that file): a path
 /// several producers make, and paths that differ only in letter case.
@@ -882,38 +880,22 @@ fn output_collisions(
     jobs: &[Job],
     paths: &[Vec<(&str, bool)>],
 ) -> Diagnostics {
-    // A producer: (job, copied file?).
-    type Producer = (usize, bool);
-    // Only the paths in a collision are named (naming one allocates).
-    let mut by_lower: HashMap<String, Vec<(&str, Producer)>> = HashMap::new();
-    for (i, list) in paths.iter().enumerate() {
-        for &(p, copied) in list {
-            by_lower
-                .entry(p.to_lowercase())
-                .or_default()
-                .push((p, (i, copied)));
-        }
-    }
-    let claims: Vec<(&str, Producer)> = by_lower
-        .into_values()
-        .filter(|c| c.len() > 1)
-        .flatten()
+    let claims: Vec<(&str, (usize, bool))> = paths
+        .iter()
+        .enumerate()
+        .flat_map(|(i, list)| list.iter().map(move |&(p, copied)| (p, (i, copied))))
         .collect();
     let mut errors = Diagnostics::new();
     errors.extend(crate::pipeline::write::collisions(
         &claims,
-        |(i, copied), p| {
-            if copied {
-                renderer.origin_of_output(&jobs[i], p, root)
-            } else {
-                renderer.origin(&jobs[i], root)
-            }
-        },
+        |(i, copied), p| renderer.producer(&jobs[i], p, copied, root),
     ));
     errors.sort();
     errors
 }
 
+/// The render step: cards (reused by card key), fingerprints, the jobs of `pass` whose
+/// fingerprint changed rendered, the others' files kept.
 fn render(
     m: &Model,
     root: &Path,
@@ -1059,11 +1041,10 @@ fn render(
     }
     // Two jobs writing one path fail `build`: fail here too rather than serve one of them.
     // Only a pass that changes some job's list of paths can make a new pair.
-    let copied = |d: &FileData| matches!(d, FileData::Static(StaticSource::Disk(_)));
     let fresh_paths: HashMap<usize, Vec<(&str, bool)>> = fresh
         .iter()
         .map(|(i, files)| {
-            let paths = files.iter().map(|f| (f.path.as_str(), copied(&f.data)));
+            let paths = files.iter().map(|f| (f.path.as_str(), f.data.is_copied()));
             (*i, paths.collect())
         })
         .collect();
