@@ -65,8 +65,12 @@ pub(super) fn load_problems(
         }],
         ErrorKind::MissingParent { current, parent } => vec![Problem {
             template: current.clone(),
-            diagnostic: (!broken.contains(parent))
-                .then(|| missing_target(current, parent, "extends", sources)),
+            diagnostic: (!broken.contains(parent)).then(|| {
+                let pos = sources
+                    .get(current)
+                    .and_then(|s| find_tag(&s.text, "extends", parent));
+                missing_target(current, parent, "extends", pos, sources)
+            }),
         }],
         ErrorKind::CircularExtend {
             tpl,
@@ -144,16 +148,14 @@ fn at_template(
     d
 }
 
-/// `current` names a template that does not exist in its `keyword` tag.
+/// `current` names a template that does not exist in its `keyword` tag (at `pos`).
 fn missing_target(
     current: &str,
     target: &str,
     keyword: &str,
+    pos: Option<(usize, usize)>,
     sources: &BTreeMap<String, TemplateSource>,
 ) -> Diagnostic {
-    let pos = sources
-        .get(current)
-        .and_then(|s| find_tag(&s.text, keyword, target));
     at_template(
         format!("{keyword} unknown template `{target}`"),
         current,
@@ -213,15 +215,13 @@ fn reported_problem(
         .and_then(|s| s.strip_suffix('`'));
     let diagnostic = match included {
         Some(target) if broken.contains(target) => None,
-        Some(target) => Some(
-            at_template(
-                format!("include unknown template `{target}`"),
-                &r.file,
-                sources,
-                Some((r.line, r.col)),
-            )
-            .with_help(missing_help(&r.file, target, sources)),
-        ),
+        Some(target) => Some(missing_target(
+            &r.file,
+            target,
+            "include",
+            Some((r.line, r.col)),
+            sources,
+        )),
         None => {
             let d = at_template(
                 lowercase_first(&r.message),
