@@ -478,6 +478,16 @@ fn set_mode(p: &Path, m: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
 }
 
+/// A Markdown post of `site` (the first one `read_dir` gives).
+#[cfg(unix)]
+fn first_post(site: &Path) -> PathBuf {
+    std::fs::read_dir(site.join("content/posts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .unwrap()
+}
+
 /// The output folder and the folders in it keep the permissions their owner gave them
 /// (the new site is swapped in as a new folder).
 #[cfg(unix)]
@@ -490,11 +500,7 @@ fn output_folders_keep_their_permissions() {
     let posts = public.join("posts");
     set_mode(&public, 0o750);
     set_mode(&posts, 0o710);
-    let post = std::fs::read_dir(site.join("content/posts"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "md"))
-        .unwrap();
+    let post = first_post(site);
     edit(&post, "\n---\n", "\n---\nA new first paragraph.\n\n");
     let stderr = build_in_place(site);
     assert!(counts(&stderr).0 > 0, "{stderr}");
@@ -513,11 +519,7 @@ fn a_read_only_output_folder_is_refused_or_stays_read_only() {
     build_in_place(site);
     let public = site.join("public");
     let before = manifest_of(&public);
-    let post = std::fs::read_dir(site.join("content/posts"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "md"))
-        .unwrap();
+    let post = first_post(site);
     edit(&post, "\n---\n", "\n---\nA new first paragraph.\n\n");
     set_mode(&public, 0o555);
     let privileged = std::fs::write(public.join("probe"), "x").is_ok();

@@ -9,23 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::{copy_tree, fixture, site_copy, smelt};
-
-/// Runs `smelt check --root <site>` with extra args: (exit code, stdout, stderr).
-fn check(site: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = smelt()
-        .arg("check")
-        .arg("--root")
-        .arg(site)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::{build_errors, check, copy_tree, fixture, site_copy};
 
 /// A temporary copy of `check-clean` with fault overlay(s) copied over it.
 fn faulty(faults: &[&str]) -> tempfile::TempDir {
@@ -612,17 +596,6 @@ fn check_errors(site: &Path) -> Vec<String> {
             let msg = rest.rsplit_once(" [").map_or(rest, |(m, _)| m);
             Some(format!("{place}: {msg}"))
         })
-        .collect()
-}
-
-/// The errors `smelt build` prints (the `× path:line:col: message` lines), asserting it
-/// failed.
-fn build_errors(site: &Path) -> Vec<String> {
-    let b = crate::support::build_dir(site, &[]);
-    assert_ne!(b.code(), 0, "build passed:\n{}", b.stderr());
-    b.stderr()
-        .lines()
-        .filter_map(|l| l.split_once("× ").map(|(_, m)| m.trim().to_string()))
         .collect()
 }
 

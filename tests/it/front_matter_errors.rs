@@ -215,12 +215,7 @@ fn files_that_are_not_utf8_are_reported_each_with_its_encoding() {
     std::fs::write(posts.join("utf16.md"), utf16).unwrap();
     let b = build_dir(site.path(), &[]);
     assert_eq!(b.code(), 1, "{}", b.stderr());
-    let stderr = b.stderr();
-    let errors: Vec<&str> = stderr
-        .lines()
-        .map(str::trim)
-        .filter_map(|l| l.strip_prefix("× "))
-        .collect();
+    let errors = crate::support::error_messages(&b.stderr());
     assert_eq!(
         errors,
         [

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::SystemTime;
 
-use crate::support::{site_copy, smelt};
+use crate::support::{error_messages, site_copy, smelt};
 
 /// What must not change in a file of the previous output.
 #[derive(Debug, PartialEq, Eq)]
@@ -233,18 +233,14 @@ fn many_producers_of_one_path_give_the_same_errors_every_time() {
     )
     .unwrap();
     let want = [
-        "× static/ATOM.XML: ATOM.XML (from static/ATOM.XML) and atom.xml (from static/atom.xml) differ only in letter case, so on a case-insensitive file system or host one replaces the other",
-        "× static/atom.xml: static/atom.xml, the alias /atom.xml of content/posts/second.md and the feeds all write atom.xml",
+        "static/ATOM.XML: ATOM.XML (from static/ATOM.XML) and atom.xml (from static/atom.xml) differ only in letter case, so on a case-insensitive file system or host one replaces the other",
+        "static/atom.xml: static/atom.xml, the alias /atom.xml of content/posts/second.md and the feeds all write atom.xml",
     ];
     for round in 0..6 {
         let b = run(root, &["build"]);
         let err = stderr(&b);
         assert_eq!(b.status.code(), Some(1), "{err}");
-        let got: Vec<&str> = err
-            .lines()
-            .map(str::trim)
-            .filter(|l| l.starts_with('×'))
-            .collect();
+        let got = error_messages(&err);
         assert_eq!(got, want, "round {round}:\n{err}");
         assert!(err.contains("2 errors found; nothing was written"), "{err}");
     }
@@ -267,18 +263,14 @@ fn collisions_are_reported_with_the_errors_of_earlier_stages() {
     let b = run(root, &["build"]);
     let err = stderr(&b);
     assert_eq!(b.status.code(), Some(1), "{err}");
-    let got: Vec<&str> = err
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with('×'))
-        .collect();
+    let got = error_messages(&err);
     assert_eq!(
         got,
         [
-            "× content/posts/second.md:4:11: alias \"/\" is empty or the site root",
-            "× content/posts/second.md:4:16: the alias /atom.xml of content/posts/second.md and the feeds both write atom.xml",
-            "× content/posts/second.md:4:27: the alias \"/404.html\" of content/posts/second.md and the 404 page both want the URL /404.html",
-            "× content/posts/second.md:4:38: the alias /style.css of content/posts/second.md and the built-in theme's static/style.css both write style.css",
+            "content/posts/second.md:4:11: alias \"/\" is empty or the site root",
+            "content/posts/second.md:4:16: the alias /atom.xml of content/posts/second.md and the feeds both write atom.xml",
+            "content/posts/second.md:4:27: the alias \"/404.html\" of content/posts/second.md and the 404 page both want the URL /404.html",
+            "content/posts/second.md:4:38: the alias /style.css of content/posts/second.md and the built-in theme's static/style.css both write style.css",
         ],
         "{err}"
     );
@@ -299,14 +291,10 @@ fn a_content_file_a_static_file_and_a_page_are_one_error() {
     let b = run(root, &["build"]);
     let err = stderr(&b);
     assert_eq!(b.status.code(), Some(1), "{err}");
-    let got: Vec<&str> = err
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with('×'))
-        .collect();
+    let got = error_messages(&err);
     assert_eq!(
         got,
-        [format!("× content/posts/first/index.html: {message}")],
+        [format!("content/posts/first/index.html: {message}")],
         "{err}"
     );
     let c = run(root, &["check", "--format", "short"]);

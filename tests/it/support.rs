@@ -115,3 +115,36 @@ pub fn build_ok(name: &str) -> Built {
     assert_eq!(b.code(), 0, "build of {name} failed:\n{}", b.stderr());
     b
 }
+
+/// Runs `smelt check --root <site>` with extra args: (exit code, stdout, stderr).
+pub fn check(site: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = smelt()
+        .arg("check")
+        .arg("--root")
+        .arg(site)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The errors a `smelt build` printed: the text after `× ` of each error line
+/// (`path:line:col: message`), in order.
+pub fn error_messages(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.split_once("× ").map(|(_, m)| m.trim().to_string()))
+        .collect()
+}
+
+/// Builds `site` into a temporary folder and returns its errors (see [`error_messages`]),
+/// asserting that the build failed with content errors (exit code 1).
+pub fn build_errors(site: &Path) -> Vec<String> {
+    let b = build_dir(site, &[]);
+    assert_eq!(b.code(), 1, "build did not fail:\n{}", b.stderr());
+    error_messages(&b.stderr())
+}

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::support::{build_dir, site_copy, smelt};
+use crate::support::{build_dir, build_errors, check, site_copy};
 
 /// Writes `text` at `rel` under `site`.
 fn put(site: &Path, rel: &str, text: &str) {
@@ -23,29 +23,6 @@ fn site_with(templates: &[(&str, &str)]) -> tempfile::TempDir {
     site
 }
 
-/// `smelt check --root <site>` with `args`: (exit code, stdout).
-fn check(site: &Path, args: &[&str]) -> (i32, String) {
-    let out = smelt()
-        .arg("check")
-        .arg("--root")
-        .arg(site)
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    (out.status.code().unwrap_or(-1), stdout)
-}
-
-/// The `× path:line:col: message` lines of a failed `smelt build`.
-fn build_errors(site: &Path) -> Vec<String> {
-    let b = build_dir(site, &[]);
-    assert_eq!(b.code(), 1, "build did not fail:\n{}", b.stderr());
-    b.stderr()
-        .lines()
-        .filter_map(|l| l.split_once("× ").map(|(_, m)| m.trim().to_string()))
-        .collect()
-}
-
 #[test]
 fn two_syntax_errors_are_both_reported_by_one_build_and_one_check() {
     let site = site_with(&[
@@ -61,7 +38,7 @@ fn two_syntax_errors_are_both_reported_by_one_build_and_one_check() {
         build_errors(site.path()),
         ["templates/post.html:1:19: Found `}` but expected }}.", tags,]
     );
-    let (code, out) = check(site.path(), &["--format", "short"]);
+    let (code, out, _) = check(site.path(), &["--format", "short"]);
     assert_eq!(code, 1);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
@@ -89,7 +66,7 @@ fn missing_parent_include_and_filter_are_each_one_located_line() {
             "<h1>{{ post.title | nofilter }}</h1>\n",
         ),
     ]);
-    let (code, out) = check(site.path(), &["--format", "short"]);
+    let (code, out, _) = check(site.path(), &["--format", "short"]);
     assert_eq!(code, 1);
     assert_eq!(
         out,
@@ -99,7 +76,7 @@ fn missing_parent_include_and_filter_are_each_one_located_line() {
          [template]\n"
     );
 
-    let (_, out) = check(site.path(), &["--format", "json"]);
+    let (_, out, _) = check(site.path(), &["--format", "json"]);
     let found: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -144,7 +121,7 @@ fn a_circular_include_is_located_at_one_of_its_templates() {
             "x\n{% include \"partials/a.html\" %}\n",
         ),
     ]);
-    let (code, out) = check(site.path(), &["--format", "short"]);
+    let (code, out, _) = check(site.path(), &["--format", "short"]);
     assert_eq!(code, 1);
     assert_eq!(
         out,
