@@ -58,6 +58,11 @@ use RuleLevel::{Error as E, Warn as W};
 /// Every rule smelt reports, sorted by name.
 pub const RULES: &[Rule] = &[
     fixed("alias", "an `aliases:` entry that is not a safe site path"),
+    rule(
+        "alias-query",
+        W,
+        "an `aliases:` entry with a query or `#fragment`, which only its path can redirect",
+    ),
     rule("author-bio", W, "an author without a bio"),
     rule(
         "broken-fragment",

@@ -365,13 +365,30 @@ fn check_paths(
                     .with_help("remove it: an alias redirects an old URL to this page, and a page needs no redirect to itself")
                     .with_source(text.clone()),
                 ),
-                Ok(path) => alias_claims.push((
-                    path,
+                Ok(path) => {
+                    if let Some(cut) = alias.trim().find(['?', '#']) {
+                        diags.push(
+                            Diagnostic::warning(
+                                "alias-query",
+                                format!(
+                                    "alias {alias:?} redirects {path} whatever its query or fragment: `{}` is dropped",
+                                    &alias.trim()[cut..]
+                                ),
+                            )
+                            .at_path(source)
+                            .at(pos.0, pos.1)
+                            .with_help("a static host serves a page by its path alone, so one redirect page answers every query and fragment; write the path alone")
+                            .with_source(text.clone()),
+                        );
+                    }
+                    alias_claims.push((
+                        path,
                     format!("the alias {alias:?} of {source}"),
                     source,
-                    pos.0,
-                    pos.1,
-                )),
+                        pos.0,
+                        pos.1,
+                    ));
+                }
                 Err(why) => diags.push(
                     Diagnostic::error("alias", format!("alias {alias:?} {why}"))
                         .at_path(source)

@@ -3,15 +3,8 @@
 //! the page itself.
 
 use std::fs;
-use std::path::Path;
 
-use crate::support::{build_dir, smelt};
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
-}
+use crate::support::{build_dir, smelt, write};
 
 fn site(image_line: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();

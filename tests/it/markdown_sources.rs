@@ -4,17 +4,10 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{build_dir, smelt};
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use crate::support::{build_dir, smelt, write};
 
 /// A site whose post, page, author and bundle are `.markdown` files (in several letter
 /// cases), beside Markdown-looking files that must not be published.

@@ -22,9 +22,7 @@ use crate::support::*;
 /// Writes `(relative path, text)` files under `root`.
 fn write_files(root: &Path, files: &[(&str, String)]) {
     for (rel, text) in files {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        write(root, rel, text);
     }
 }
 

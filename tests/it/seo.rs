@@ -410,6 +410,47 @@ fn aliases_write_redirect_pages_and_optionally_a_redirects_file() {
     );
 }
 
+/// An alias with a query or fragment redirects its path (the only part a static host sees),
+/// with a warning at the alias naming what was dropped; a plain alias has none.
+#[test]
+fn an_alias_with_a_query_or_fragment_is_its_path_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = tmp.path();
+    write(
+        r,
+        "site.toml",
+        "title = \"A\"\nbase_url = \"https://example.org/\"\n",
+    );
+    write(
+        r,
+        "content/posts/magnet-gap.md",
+        "---\ntitle: Magnet Gap\ndate: 2026-01-02\naliases:\n  - /old/\n  - /story.php?id=7\n  - /2019/gap/#prices\n---\nBody.\n",
+    );
+    let b = build_dir(r, &[]);
+    assert_eq!(b.code(), 0, "{}", b.stderr());
+    let err = b.stderr();
+    assert!(
+        err.contains("content/posts/magnet-gap.md:6:5: alias \"/story.php?id=7\" redirects /story.php whatever its query or fragment: `?id=7` is dropped"),
+        "{err}"
+    );
+    assert!(
+        err.contains("content/posts/magnet-gap.md:7:5: alias \"/2019/gap/#prices\" redirects /2019/gap/ whatever its query or fragment: `#prices` is dropped"),
+        "{err}"
+    );
+    assert!(!err.contains("alias \"/old/\""), "{err}");
+    let (code, out, _) = check(r, &["--format", "short"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("content/posts/magnet-gap.md:6:5: warning: alias \"/story.php?id=7\" redirects /story.php whatever its query or fragment: `?id=7` is dropped [alias-query]"),
+        "{out}"
+    );
+    assert!(b.read("story.php").contains("url=/posts/magnet-gap/"));
+    assert!(
+        b.read("2019/gap/index.html")
+            .contains("url=/posts/magnet-gap/")
+    );
+}
+
 #[test]
 fn newsletter_and_comments_are_absent_unless_configured() {
     let b = build_ok("feeds");

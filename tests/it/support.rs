@@ -93,6 +93,13 @@ impl Built {
     }
 }
 
+/// Writes `text` to `root/rel`, creating its folders.
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
 /// Builds the site at `site` into a fresh temp folder with extra CLI args.
 pub fn build_dir(site: &Path, args: &[&str]) -> Built {
     let tmp = tempfile::tempdir().unwrap();
