@@ -427,6 +427,42 @@ impl Config {
                 "write an absolute URL with its scheme, e.g. base_url = \"https://example.org/analysis/\"",
             )),
         }
+        // URLs written into every page: the same schemes as front matter URLs, so a
+        // `javascript:` menu link or `data:` comments script cannot run script.
+        let url_help = "write an http(s) URL (https://example.org/page) or a site path (/about/)";
+        for (i, item) in config.menu.iter().enumerate() {
+            if let Some(why) = crate::front_matter::url_problem(&item.url) {
+                diags.push(doc.error_at_nth(
+                    &["menu", "url"],
+                    i,
+                    format!("[[menu]] entry {} `url` = {:?} {why}", i + 1, item.url),
+                    url_help,
+                ));
+            }
+        }
+        let single = [
+            (&["logo"][..], config.logo.as_deref()),
+            (&["image"][..], config.image.as_deref()),
+            (
+                &["newsletter", "action"][..],
+                config.newsletter.as_ref().map(|n| n.action.as_str()),
+            ),
+            (
+                &["comments", "script"][..],
+                config.comments.as_ref().map(|c| c.script.as_str()),
+            ),
+        ];
+        for (key, url) in single {
+            if let Some(url) = url
+                && let Some(why) = crate::front_matter::url_problem(url)
+            {
+                diags.push(err(
+                    key,
+                    format!("`{}` = {url:?} {why}", key.join(".")),
+                    url_help,
+                ));
+            }
+        }
         match jiff::tz::TimeZone::get(&config.timezone) {
             Ok(tz) => config.tz = Some(tz),
             Err(_) => diags.push(err(
@@ -580,6 +616,10 @@ fn normalize_base_url(raw: &str) -> Result<(String, String), &'static str> {
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err("must not have a query or fragment");
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // It would be published in every canonical link, feed and sitemap.
+        return Err("must not carry a user name or password");
     }
     let mut path = parsed.path().to_string();
     if !path.ends_with('/') {
@@ -885,6 +925,43 @@ mod tests {
         assert_eq!(d.path.as_deref(), Some("site.toml"));
         assert_eq!(d.line, Some(2));
         assert!(d.message.contains("scheme"), "{}", d.message);
+    }
+
+    #[test]
+    fn base_url_with_credentials_is_refused() {
+        let e = Config::parse("base_url = \"https://user:pw@example.org/a/\"").unwrap_err();
+        let d = &e.items()[0];
+        assert_eq!((d.line, d.col), (Some(1), Some(12)));
+        assert_eq!(
+            d.message,
+            "`base_url` = \"https://user:pw@example.org/a/\" must not carry a user name or password"
+        );
+    }
+
+    #[test]
+    fn urls_written_into_every_page_take_only_safe_schemes() {
+        let text = "title = \"x\"\nlogo = \"/logo.svg\"\n\n[[menu]]\ntitle = \"Home\"\nurl = \"/\"\n\n[[menu]]\ntitle = \"x\"\nurl = \" JavaScript:alert(1)\"\n\n[comments]\nscript = \"data:text/javascript,alert(1)\"\n";
+        let e = Config::parse(text).unwrap_err();
+        let got: Vec<(Option<usize>, Option<usize>, &str)> = e
+            .items()
+            .iter()
+            .map(|d| (d.line, d.col, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some(10),
+                    Some(7),
+                    "[[menu]] entry 2 `url` = \" JavaScript:alert(1)\" uses the `javascript:` scheme, which is not allowed (allowed: http, https, ftp, ftps, mailto, tel, or a site path)"
+                ),
+                (
+                    Some(13),
+                    Some(10),
+                    "`comments.script` = \"data:text/javascript,alert(1)\" uses the `data:` scheme, which is not allowed (allowed: http, https, ftp, ftps, mailto, tel, or a site path)"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::error::Diagnostic;
 use crate::model::{Post, Site};
 use crate::pipeline::render::{FileData, RenderedFile, Renderer, feed_link};
 use crate::values::list;
-use content::{absolutize_urls, clean_html, clean_text};
+use content::{clean_html, clean_text, feed_html};
 
 /// File name of the Atom feed in a feed folder.
 pub const ATOM_FILE: &str = "atom.xml";
@@ -99,7 +99,8 @@ pub(crate) struct Entry {
     pub updated: jiff::Zoned,
     pub authors: Vec<Person>,
     pub tags: Vec<String>,
-    /// Summary as HTML: the highlights as a list, else the post summary.
+    /// Summary as HTML: the post's `summary:` as a paragraph, else the highlights as a list,
+    /// else the body's summary.
     pub summary_html: Option<String>,
     /// Summary as plain text (JSON Feed `summary`).
     pub summary_text: Option<String>,
@@ -167,27 +168,23 @@ fn highlights_html(highlights: &[String]) -> String {
 fn entry(site: &Site, p: &Post) -> Entry {
     let c = &site.config;
     let url = c.abs_url(&p.path);
-    let prepare = |html: &str| clean_html(&absolutize_urls(html, &url)).into_owned();
+    let prepare = |html: &str| clean_html(&feed_html(html, &url)).into_owned();
     let post_summary =
         (!p.body.summary_html.trim().is_empty()).then(|| prepare(&p.body.summary_html));
-    let summary_html = if p.highlights.is_empty() {
-        match &p.summary_text {
-            Some(t) => Some(format!(
-                "<p>{}</p>",
-                html_escape::encode_text(&clean_text(t))
-            )),
-            None => post_summary.clone(),
-        }
-    } else {
-        Some(highlights_html(&p.highlights))
+    // The writer's own `summary:` first (as in the page's meta description), then the
+    // highlights, then the body's summary.
+    let summary_html = match &p.summary_text {
+        Some(t) => Some(format!(
+            "<p>{}</p>",
+            html_escape::encode_text(&clean_text(t))
+        )),
+        None if !p.highlights.is_empty() => Some(highlights_html(&p.highlights)),
+        None => post_summary.clone(),
     };
-    let summary_text = if p.highlights.is_empty() {
-        p.summary_text
-            .as_deref()
-            .map(|t| clean_text(t).into_owned())
-            .or_else(|| post_summary.as_deref().map(crate::templates::strip_tags))
-    } else {
-        Some(clean_text(&p.highlights.join(" ")).into_owned())
+    let summary_text = match &p.summary_text {
+        Some(t) => Some(clean_text(t).into_owned()),
+        None if !p.highlights.is_empty() => Some(clean_text(&p.highlights.join(" ")).into_owned()),
+        None => post_summary.as_deref().map(crate::templates::strip_tags),
     }
     .filter(|t| !t.trim().is_empty());
     let content_html = match c.feeds.content {

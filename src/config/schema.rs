@@ -241,7 +241,21 @@ impl Document {
 
     /// An error located at `path`'s value (1:1 when it is not in the file).
     pub fn error_at(&self, path: &[&str], msg: String, help: &str) -> Diagnostic {
-        let (l, c) = self.value_at(path).unwrap_or((1, 1));
+        self.error_at_nth(path, 0, msg, help)
+    }
+
+    /// An error located at the `n`-th (0-based) value with key path `path`, for keys of
+    /// array-of-tables entries (`["menu", "url"]` of the third `[[menu]]` is `n = 2`); 1:1
+    /// when there is no such value.
+    pub fn error_at_nth(&self, path: &[&str], n: usize, msg: String, help: &str) -> Diagnostic {
+        let key = path.join(".");
+        let (l, c) = self
+            .spans
+            .iter()
+            .filter(|(k, _)| *k == key)
+            .nth(n)
+            .map(|(_, s)| line_col(&self.text, s.start))
+            .unwrap_or((1, 1));
         Diagnostic::error("config", msg)
             .at_path(CONFIG_FILE)
             .at(l, c)

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use lol_html::{RewriteStrSettings, element, rewrite_str};
+use lol_html::{RewriteStrSettings, doc_comments, element, rewrite_str};
 use url::Url;
 
 use crate::pipeline::load::is_forbidden_char;
@@ -119,7 +119,12 @@ fn resolve_srcset(resolve: &Resolve, raw: &str) -> Option<String> {
 /// Applies `resolve` to every `href`, `src`, `srcset` candidate, `poster` and `cite` value
 /// of `html`. Values are entity-decoded before and re-escaped after. On a rewriting failure
 /// (lol_html only fails on pathological memory limits) the input is returned unchanged.
-fn rewrite_urls(html: &str, resolve: std::sync::Arc<Resolve>) -> String {
+///
+/// With `for_feeds`, the same pass also removes what only makes sense on the site: the
+/// heading anchors (`<a class="heading-anchor">#</a>`, which a feed reader without the
+/// site's CSS shows as a stray `#` after every heading) and HTML comments (such as the
+/// placeholder `smelt new` writes).
+fn rewrite_urls(html: &str, resolve: std::sync::Arc<Resolve>, for_feeds: bool) -> String {
     let attr_fix = |attr: &'static str, srcset: bool| {
         let resolve = resolve.clone();
         move |el: &mut lol_html::html_content::Element<'_, '_>| {
@@ -144,29 +149,43 @@ fn rewrite_urls(html: &str, resolve: std::sync::Arc<Resolve>) -> String {
         attr_fix("poster", false),
         attr_fix("cite", false),
     );
+    let mut element_content_handlers = vec![
+        element!("[href]", move |el| href(el)),
+        element!("[src]", move |el| src(el)),
+        element!("[srcset]", move |el| srcset(el)),
+        element!("[poster]", move |el| poster(el)),
+        element!("[cite]", move |el| cite(el)),
+    ];
+    let mut document_content_handlers = Vec::new();
+    if for_feeds {
+        element_content_handlers.push(element!("a.heading-anchor", |el| {
+            el.remove();
+            Ok(())
+        }));
+        document_content_handlers.push(doc_comments!(|c| {
+            c.remove();
+            Ok(())
+        }));
+    }
     rewrite_str(
         html,
         RewriteStrSettings {
-            element_content_handlers: vec![
-                element!("[href]", move |el| href(el)),
-                element!("[src]", move |el| src(el)),
-                element!("[srcset]", move |el| srcset(el)),
-                element!("[poster]", move |el| poster(el)),
-                element!("[cite]", move |el| cite(el)),
-            ],
+            element_content_handlers,
+            document_content_handlers,
             ..RewriteStrSettings::new()
         },
     )
     .unwrap_or_else(|_| html.to_string())
 }
 
-/// Makes every URL in `html` absolute against `permalink` (an absolute URL): relative
-/// (`chart.png`, `../other/`), root-relative (`/sub/posts/x/`, which already carries the
-/// base path), protocol-relative and fragment-only (`#fn-1`) values of `href`, `src`,
-/// `srcset`, `poster` and `cite`. URLs with a scheme are kept.
+/// Prepares post HTML for a feed entry: makes every URL absolute against `permalink` (an
+/// absolute URL), that is relative (`chart.png`, `../other/`), root-relative
+/// (`/sub/posts/x/`, which already carries the base path), protocol-relative and
+/// fragment-only (`#fn-1`) values of `href`, `src`, `srcset`, `poster` and `cite` (URLs with
+/// a scheme are kept), and removes heading anchors and HTML comments.
 ///
 /// Returns the input unchanged when the permalink is not a valid URL.
-pub fn absolutize_urls(html: &str, permalink: &str) -> String {
+pub fn feed_html(html: &str, permalink: &str) -> String {
     let Ok(base) = Url::parse(permalink) else {
         return html.to_string();
     };
@@ -178,6 +197,7 @@ pub fn absolutize_urls(html: &str, permalink: &str) -> String {
             }
             base.join(v).ok().map(String::from)
         }),
+        true,
     )
 }
 
@@ -217,6 +237,7 @@ pub fn rebase_relative_urls<'h>(html: &'h str, page_path: &str) -> Cow<'h, str> 
             }
             Some(out)
         }),
+        false,
     );
     if out == html {
         Cow::Borrowed(html)
@@ -256,7 +277,7 @@ mod tests {
     fn urls_become_absolute_against_the_permalink() {
         let p = "https://example.org/blog/posts/first/";
         let html = r##"<p><a href="/blog/posts/second/">a</a> <a href="../second/">b</a> <a href="#fn-1">c</a> <img src="chart.png" srcset="chart.png 1x, /blog/big.png 2x"> <a href="https://x.org/?a=1&amp;b=2">d</a> <a href="mailto:a@b.c">e</a> <video poster="p.jpg"></video> <a href="/blog/q?a=1&amp;b=2">f</a></p>"##;
-        let out = absolutize_urls(html, p);
+        let out = feed_html(html, p);
         for want in [
             r#"href="https://example.org/blog/posts/second/""#,
             r#"href="https://example.org/blog/posts/second/">b"#,
@@ -270,6 +291,17 @@ mod tests {
         ] {
             assert!(out.contains(want), "missing {want} in {out}");
         }
+    }
+
+    #[test]
+    fn feed_html_drops_heading_anchors_and_comments() {
+        let html = "<h2 id=\"a\">Rare &amp; Earths <a class=\"heading-anchor\" href=\"#a\">#</a></h2>\n<!-- Write the analysis here. -->\n<p>Text <a href=\"#a\">up</a>.</p>";
+        assert_eq!(
+            feed_html(html, "https://example.org/posts/x/"),
+            "<h2 id=\"a\">Rare &amp; Earths </h2>\n\n<p>Text <a href=\"https://example.org/posts/x/#a\">up</a>.</p>"
+        );
+        // Listing summaries keep both (they are shown on the site).
+        assert_eq!(rebase_relative_urls(html, "/posts/x/"), html);
     }
 
     #[test]

@@ -799,7 +799,7 @@ impl<'a> Renderer<'a> {
             }
             Job::Tags => {
                 let path = crate::pipeline::index::index_path(&c.permalinks.tags);
-                let meta = seo::for_listing(site, PageKind::Tags, "Tags", "", &path);
+                let meta = seo::for_listing(site, PageKind::Tags, "Topics", "", &path);
                 let mut ctx = self.base_context("tags", &path, &meta, &self.sidebar);
                 let mut by_count: Vec<usize> = (0..site.tags.len()).collect();
                 by_count.sort_by(|&a, &b| {

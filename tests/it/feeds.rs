@@ -157,12 +157,58 @@ fn rss_parses_and_carries_every_entry_field() {
     );
     let content = first.content().expect("content:encoded");
     assert!(content.contains("<h2 id=\"notes\">Notes"), "{content}");
+    // No heading anchors: a reader without the site's CSS would show a `#` after each heading.
+    assert!(
+        !content.contains("heading-anchor") && !content.contains(">#</a>"),
+        "{content}"
+    );
     assert!(
         content.contains("Figures come from customs filings."),
         "{content}"
     );
     // A post without highlights or summary: its first paragraph.
     assert_eq!(ch.items()[3].description(), Some("<p>A short roundup.</p>"));
+}
+
+/// A post's own `summary:` is its feed summary in every format, before its highlights (as
+/// in its meta description); an HTML comment in the body is not published in the feeds.
+#[test]
+fn a_written_summary_comes_before_the_highlights() {
+    let site = site_copy("feeds");
+    let post = site.path().join("content/posts/allies-hedge.md");
+    let text = std::fs::read_to_string(&post).unwrap();
+    let text = text.replacen(
+        "highlights:",
+        "summary: \"Allies hedge & China leans in.\"\nhighlights:",
+        1,
+    );
+    let text = format!("{text}\n<!-- Editor: check the tariff figures. -->\n");
+    std::fs::remove_file(&post).unwrap();
+    std::fs::write(&post, text).unwrap();
+    let b = build_dir(site.path(), &[]);
+    assert_eq!(b.code(), 0, "{}", b.stderr());
+    let rss = rss_channel(&b, "rss.xml");
+    let first = &rss.items()[0];
+    assert_eq!(
+        first.description(),
+        Some("<p>Allies hedge &amp; China leans in.</p>")
+    );
+    assert!(!first.content().unwrap().contains("Editor:"));
+    let atom = atom_feed(&b, "atom.xml");
+    assert_eq!(
+        atom.entries()[0].summary().unwrap().as_str(),
+        "<p>Allies hedge &amp; China leans in.</p>"
+    );
+    let json = json_feed(&b, "feed.json");
+    assert_eq!(
+        jstr(&json["items"][0], "summary"),
+        "Allies hedge & China leans in."
+    );
+    let page = b.read("posts/allies-hedge/index.html");
+    assert!(
+        page.contains("<meta name=\"description\" content=\"Allies hedge &amp; China leans in.\">"),
+        "{page}"
+    );
 }
 
 #[test]
