@@ -837,6 +837,20 @@ fn swap_in(staging: &Path, out: &Path) -> Result<bool, Error> {
 /// creating (and removing) a file, which asks the operating system rather than guessing from
 /// permission bits (owner, group, ACLs, read-only mounts).
 fn check_writable(out: &Path) -> Result<(), Error> {
+    // A folder its owner made read-only is refused even where the write would succeed
+    // (as root, in a container or CI): the mode says what the owner wants.
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(out) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o200 == 0 {
+            return Err(Error::Usage(format!(
+                "the output folder {} is read-only (mode {mode:o}); smelt replaces its contents on every build, so make it writable (e.g. `chmod u+w {}`) or choose another --output-dir",
+                out.display(),
+                out.display()
+            )));
+        }
+    }
     let probe = out.join(format!(".smelt-write-test-{}", std::process::id()));
     match std::fs::OpenOptions::new()
         .write(true)
