@@ -4,6 +4,7 @@
 //! Stages never stop at the first bad input: they push [`Diagnostic`]s into a [`Diagnostics`]
 //! list and the command decides (after the stage) whether any error-severity entry aborts.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -155,7 +156,7 @@ impl Diagnostic {
     /// When a line of the snippet is longer than [`SNIPPET_LINE_CHARS`]: the snippet's lines
     /// cut to that length (the pointed-at line around its column, `…` where text is left
     /// out) and the offset pointed at in them.
-    fn excerpt(&self) -> Option<(Excerpt, usize)> {
+    fn excerpt(&self) -> Option<(Excerpt<'_>, usize)> {
         let src = self.source.as_deref()?;
         let line = self.line?.checked_sub(1)?;
         let col = self.col.unwrap_or(1).saturating_sub(1);
@@ -199,9 +200,23 @@ impl Diagnostic {
         }
         Some((
             Excerpt {
-                text,
+                text: Cow::Owned(text),
                 first_line: first,
                 column: col,
+            },
+            offset,
+        ))
+    }
+
+    /// The whole source as a snippet, with the column in characters (miette's own header
+    /// counts bytes, so `東京` before the column would move it).
+    fn whole(&self) -> Option<(Excerpt<'_>, usize)> {
+        let offset = self.offset()?;
+        Some((
+            Excerpt {
+                text: Cow::Borrowed(self.source.as_deref()?),
+                first_line: 0,
+                column: self.col.unwrap_or(1).saturating_sub(1),
             },
             offset,
         ))
@@ -221,7 +236,7 @@ impl Diagnostic {
         // one line so it can be searched for and clicked.
         .with_wrap_lines(false);
         let mut out = String::new();
-        let report = HumanReport(self, self.excerpt());
+        let report = HumanReport(self, self.excerpt().or_else(|| self.whole()));
         if handler.render_report(&mut out, &report).is_err() {
             return format!("{}\n", self.short());
         }
@@ -240,31 +255,31 @@ pub fn display_path(p: &Path) -> String {
 }
 
 /// Adapter that lets miette draw a [`Diagnostic`].
-struct HumanReport<'a>(&'a Diagnostic, Option<(Excerpt, usize)>);
+struct HumanReport<'a>(&'a Diagnostic, Option<(Excerpt<'a>, usize)>);
 
 /// Longest line, in characters, a snippet shows whole.
 const SNIPPET_LINE_CHARS: usize = 160;
 /// Lines shown before and after the one a snippet points at.
 const SNIPPET_CONTEXT: usize = 2;
 
-/// The lines a snippet shows, cut to [`SNIPPET_LINE_CHARS`] around the place pointed at
-/// (a 200 KB line of front matter printed whole fills any terminal), with the 0-based
-/// number of its first line in the file.
-struct Excerpt {
-    text: String,
+/// The lines a snippet shows, with the 0-based number of its first line in the file: the
+/// whole source, or lines cut to [`SNIPPET_LINE_CHARS`] around the place pointed at (a
+/// 200 KB line of front matter printed whole fills any terminal).
+struct Excerpt<'a> {
+    text: Cow<'a, str>,
     first_line: usize,
     /// 0-based column pointed at in the file's line (miette's header shows it).
     column: usize,
 }
 
-impl miette::SourceCode for Excerpt {
+impl miette::SourceCode for Excerpt<'_> {
     fn read_span<'a>(
         &'a self,
         span: &miette::SourceSpan,
         before: usize,
         after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self.text.read_span(span, before, after)?;
+        let inner = self.text.as_ref().read_span(span, before, after)?;
         Ok(Box::new(miette::MietteSpanContents::new(
             inner.data(),
             *inner.span(),
@@ -312,19 +327,12 @@ impl miette::Diagnostic for HumanReport<'_> {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        if let Some((excerpt, _)) = &self.1 {
-            return Some(excerpt as &dyn miette::SourceCode);
-        }
-        self.0
-            .offset()
-            .and(self.0.source.as_ref())
-            .map(|s| s as &dyn miette::SourceCode)
+        self.1
+            .as_ref()
+            .map(|(excerpt, _)| excerpt as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let off = match &self.1 {
-            Some((_, off)) => *off,
-            None => self.0.offset()?,
-        };
+        let off = self.1.as_ref()?.1;
         Some(Box::new(std::iter::once(miette::LabeledSpan::new(
             Some("here".into()),
             off,
@@ -474,6 +482,32 @@ mod tests {
             .at(2, 8)
             .with_source(Arc::from("---\ntitle: x\n---\n"));
         assert!(short.render_human(false).contains(" 2 │ title: x\n"));
+    }
+
+    /// The snippet header's column is the message's column, counted in characters, also
+    /// after characters of several bytes.
+    #[test]
+    fn snippet_header_counts_characters() {
+        let d = Diagnostic::error("front-matter", "text after the quote")
+            .at_path("content/posts/u.md")
+            .at(2, 15)
+            .with_source(Arc::from(
+                "---\ntitle: \"東京東京\" x\ndate: 2026-01-01\n---\n",
+            ));
+        let out = d.render_human(false);
+        assert!(out.contains("u.md:2:15: text after the quote"), "{out}");
+        assert!(out.contains("╭─[2:15]"), "{out}");
+        // The label still points under the `x`.
+        let shown = out.lines().find(|l| l.contains("東京")).expect(&out);
+        let marker = out
+            .lines()
+            .skip_while(|l| !l.contains("東京"))
+            .nth(1)
+            .unwrap();
+        let at = marker.chars().position(|c| c == '▲').expect(marker);
+        let x = shown.rfind('x').unwrap();
+        // Each of the four wide characters takes two terminal columns.
+        assert_eq!(shown[..x].chars().count() + 4, at, "{shown}\n{marker}");
     }
 
     #[test]
