@@ -341,6 +341,10 @@ impl miette::Diagnostic for HumanReport<'_> {
     }
 }
 
+/// What a render error's message ends with before the page it names:
+/// `… (while rendering /posts/x/ from content/posts/x.md)`.
+pub const WHILE_RENDERING: &str = " (while rendering ";
+
 /// An ordered, append-only list of diagnostics collected by a stage.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
@@ -381,12 +385,81 @@ impl Diagnostics {
         self.items.is_empty()
     }
     /// Sorts by path, line, column, then message, so reports are stable across runs whatever
-    /// order the parallel stages finished in.
+    /// order the parallel stages finished in; one render error repeated on many pages
+    /// becomes one diagnostic naming them.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
             (&a.path, a.line, a.col, &a.message, a.rule)
                 .cmp(&(&b.path, b.line, b.col, &b.message, b.rule))
         });
+        self.merge_repeated_renders();
+    }
+
+    /// Merges diagnostics that differ only in the page being rendered (one template error
+    /// hit by every post), which [`Diagnostics::sort`] has made neighbours, into one naming
+    /// the first pages: `… (while rendering /posts/a/ from content/posts/a.md, and 3 more
+    /// pages: /posts/b/, /posts/c/, /posts/d/)`.
+    fn merge_repeated_renders(&mut self) {
+        /// Pages named in a merged message besides the first.
+        const NAMED: usize = 3;
+        let split = |d: &Diagnostic| -> Option<(usize, usize)> {
+            let at = d.message.find(WHILE_RENDERING)?;
+            d.message
+                .ends_with(')')
+                .then_some((at, d.message.len() - 1))
+        };
+        let mut out: Vec<Diagnostic> = Vec::with_capacity(self.items.len());
+        // For the last item of `out`: the other pages it stands for.
+        let mut more: Vec<String> = Vec::new();
+        let finish = |d: &mut Diagnostic, more: &mut Vec<String>| {
+            if more.is_empty() {
+                return;
+            }
+            let Some(end) = d.message.len().checked_sub(1) else {
+                return;
+            };
+            let mut pages: Vec<&str> = more.iter().take(NAMED).map(String::as_str).collect();
+            if more.len() > NAMED {
+                pages.push("…");
+            }
+            let n = more.len();
+            d.message.insert_str(
+                end,
+                &format!(
+                    ", and {n} more page{}: {}",
+                    if n == 1 { "" } else { "s" },
+                    pages.join(", ")
+                ),
+            );
+            more.clear();
+        };
+        for d in std::mem::take(&mut self.items) {
+            if let (Some(last), Some((at, end))) = (out.last(), split(&d))
+                && let Some((last_at, _)) = split(last)
+                && (
+                    last.severity,
+                    last.rule,
+                    &last.path,
+                    last.line,
+                    last.col,
+                    &last.help,
+                ) == (d.severity, d.rule, &d.path, d.line, d.col, &d.help)
+                && last.message[..last_at] == d.message[..at]
+            {
+                // The page path, without " from <source>".
+                let page = &d.message[at + WHILE_RENDERING.len()..end];
+                more.push(page.split(" from ").next().unwrap_or(page).to_string());
+                continue;
+            }
+            if let Some(last) = out.last_mut() {
+                finish(last, &mut more);
+            }
+            out.push(d);
+        }
+        if let Some(last) = out.last_mut() {
+            finish(last, &mut more);
+        }
+        self.items = out;
     }
     /// Moves the entries out.
     pub fn into_vec(self) -> Vec<Diagnostic> {
@@ -508,6 +581,45 @@ mod tests {
         let x = shown.rfind('x').unwrap();
         // Each of the four wide characters takes two terminal columns.
         assert_eq!(shown[..x].chars().count() + 4, at, "{shown}\n{marker}");
+    }
+
+    /// One template error hit on five pages is one diagnostic naming the first page, three
+    /// more and a count; an error elsewhere, or with another message, stays its own.
+    #[test]
+    fn a_render_error_repeated_on_many_pages_is_reported_once() {
+        let at = |msg: &str, line: usize, page: &str| {
+            Diagnostic::error("template", format!("{msg}{WHILE_RENDERING}{page})"))
+                .at_path("templates/post.html")
+                .at(line, 5)
+        };
+        let mut d = Diagnostics::new();
+        for p in ["e", "c", "a", "d", "b"] {
+            d.push(at(
+                "Variable `x` is not defined.",
+                6,
+                &format!("/posts/{p}/ from content/posts/{p}.md"),
+            ));
+        }
+        d.push(at(
+            "Variable `x` is not defined.",
+            9,
+            "/posts/a/ from content/posts/a.md",
+        ));
+        d.push(at(
+            "Variable `y` is not defined.",
+            6,
+            "/tags/ from the tag index",
+        ));
+        d.sort();
+        let got: Vec<String> = d.into_vec().iter().map(Diagnostic::short).collect();
+        assert_eq!(
+            got,
+            [
+                "templates/post.html:6:5: error: Variable `x` is not defined. (while rendering /posts/a/ from content/posts/a.md, and 4 more pages: /posts/b/, /posts/c/, /posts/d/, …) [template]",
+                "templates/post.html:6:5: error: Variable `y` is not defined. (while rendering /tags/ from the tag index) [template]",
+                "templates/post.html:9:5: error: Variable `x` is not defined. (while rendering /posts/a/ from content/posts/a.md) [template]",
+            ]
+        );
     }
 
     #[test]

@@ -115,7 +115,7 @@ pub(super) fn diagnostic(
         },
     };
     if let Some(p) = page {
-        d.message = format!("{} (while rendering {p})", d.message);
+        d.message = format!("{}{}{p})", d.message, crate::error::WHILE_RENDERING);
     }
     d
 }
