@@ -258,27 +258,10 @@ fn check_paths(
     authors: &[Author],
     diags: &mut Diagnostics,
 ) -> HashSet<String> {
-    let mut owners: HashMap<String, String> = HashMap::new();
-    let mut contested = HashSet::new();
-    let mut claim = |path: String,
-                     who: String,
-                     at: Option<(&str, usize, usize)>,
-                     diags: &mut Diagnostics| {
-        let key = path.to_lowercase();
-        if let Some(prev) = owners.get(&key) {
-            let mut d = Diagnostic::error(
-                "duplicate-permalink",
-                format!("{who} and {prev} both want the URL {path}"),
-            )
-            .with_help("give one of them a different `slug:` in its front matter (URLs that differ only in letter case collide on case-insensitive file systems)");
-            if let Some((src, l, c)) = at {
-                d = d.at_path(src).at(l, c);
-            }
-            diags.push(d);
-            contested.insert(key);
-        } else {
-            owners.insert(key, who);
-        }
+    // Every claim on a site path, in order: (path, who, where it is written).
+    let mut claims: Vec<Claim> = Vec::new();
+    let mut claim = |path: String, who: String, at: Option<(&str, usize, usize)>| {
+        claims.push((path, who, at.map(|(src, l, c)| (src.to_string(), l, c))));
     };
     // The listing indexes move with their permalink patterns: a clash is located there.
     let setting = |key: &str| {
@@ -301,32 +284,21 @@ fn check_paths(
         ),
         ("/404.html".to_string(), "the 404 page", None),
     ] {
-        claim(path, who.to_string(), at, diags);
+        claim(path, who.to_string(), at);
     }
     for p in posts {
         let (l, c) = p.key_at("slug");
-        claim(
-            p.path.clone(),
-            p.source.clone(),
-            Some((&p.source, l, c)),
-            diags,
-        );
+        claim(p.path.clone(), p.source.clone(), Some((&p.source, l, c)));
     }
     for p in pages {
         let (l, c) = p.key_pos.get("slug").copied().unwrap_or((1, 1));
-        claim(
-            p.path.clone(),
-            p.source.clone(),
-            Some((&p.source, l, c)),
-            diags,
-        );
+        claim(p.path.clone(), p.source.clone(), Some((&p.source, l, c)));
     }
     for t in tags {
         claim(
             t.path.clone(),
             format!("the page of tag `{}`", t.name),
             None,
-            diags,
         );
     }
     for a in authors {
@@ -334,11 +306,11 @@ fn check_paths(
             Some(s) => format!("the author page of {s}"),
             None => format!("the author page of `{}`", a.name),
         };
-        claim(a.path.clone(), who, None, diags);
+        claim(a.path.clone(), who, None);
     }
     let n_pages = posts.len().div_ceil(config.paginate_by.max(1));
     for n in 2..=n_pages {
-        claim(format!("/page/{n}/"), format!("home page {n}"), None, diags);
+        claim(format!("/page/{n}/"), format!("home page {n}"), None);
     }
     // Aliases: safe site paths that do not shadow real pages.
     let mut alias_claims: Vec<(String, String, &str, usize, usize)> = Vec::new();
@@ -402,7 +374,65 @@ fn check_paths(
         }
     }
     for (path, who, src, l, c) in alias_claims {
-        claim(path, who, Some((src, l, c)), diags);
+        claim(path, who, Some((src, l, c)));
+    }
+    duplicate_paths(claims, diags)
+}
+
+/// A claim on a site path: (path, who claims it, where that is written: file, line, column).
+type Claim = (String, String, Option<(String, usize, usize)>);
+
+/// One `duplicate-permalink` error per site path claimed more than once (paths that differ
+/// only in letter case are one path), naming every claimant. It is located at the last
+/// claimant written in a file, which is named first: `content/posts/c.md, content/posts/a.md
+/// and content/posts/b.md all want the URL /posts/same/`. Returns the contested site paths,
+/// lower-cased.
+fn duplicate_paths(claims: Vec<Claim>, diags: &mut Diagnostics) -> HashSet<String> {
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for (i, (path, _, _)) in claims.iter().enumerate() {
+        let key = path.to_lowercase();
+        let group = groups.entry(key.clone()).or_default();
+        if group.is_empty() {
+            order.push(key);
+        }
+        group.push(i);
+    }
+    let mut contested = HashSet::new();
+    for key in order {
+        let group = &groups[&key];
+        if group.len() < 2 {
+            continue;
+        }
+        let primary = group
+            .iter()
+            .rev()
+            .copied()
+            .find(|&i| claims[i].2.is_some())
+            .unwrap_or(group[group.len() - 1]);
+        let (path, who, at) = &claims[primary];
+        let mut names: Vec<&str> = vec![who];
+        names.extend(
+            group
+                .iter()
+                .filter(|&&i| i != primary)
+                .map(|&i| claims[i].1.as_str()),
+        );
+        let listed = match names.split_last() {
+            Some((last, rest)) if rest.len() == 1 => format!("{} and {last} both", rest[0]),
+            Some((last, rest)) => format!("{} and {last} all", rest.join(", ")),
+            None => continue,
+        };
+        let mut d = Diagnostic::error(
+            "duplicate-permalink",
+            format!("{listed} want the URL {path}"),
+        )
+        .with_help("give all but one of them a different `slug:` in its front matter (URLs that differ only in letter case collide on case-insensitive file systems)");
+        if let Some((src, l, c)) = at {
+            d = d.at_path(src).at(*l, *c);
+        }
+        diags.push(d);
+        contested.insert(key);
     }
     contested
 }

@@ -168,8 +168,10 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
 #[test]
 fn builds_replay_only_when_nothing_changed() {
     let sites: Vec<tempfile::TempDir> = (0..CHANGES.len() + 2).map(|_| site_copy(SITE)).collect();
-    // A post scheduled a few seconds from now: the snapshot must stop replaying when it is due.
-    let due = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(5);
+    // A post scheduled seconds from now: the snapshot must stop replaying when it is due.
+    // Its builds come first, and the margin is wide, so that a machine busy with other tests
+    // still builds twice before it is due.
+    let due = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(20);
     let scheduled = sites.last().unwrap().path();
     std::fs::write(
         scheduled.join("content/posts/scheduled-soon.md"),
@@ -180,6 +182,13 @@ fn builds_replay_only_when_nothing_changed() {
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(2_200));
+
+    // Scheduled: replayed until the date passes (built with the post in it at the end).
+    build(scheduled, &[]);
+    let early = build(scheduled, &[]);
+    assert!(jiff::Timestamp::now() < due, "test machine too slow");
+    assert!(early.contains(REPLAYED), "not replayed:\n{early}");
+    assert!(!scheduled.join("public/posts/scheduled-soon").exists());
 
     // Nothing changed: the same report, and not one output file touched.
     let root = sites[0].path();
@@ -199,13 +208,6 @@ fn builds_replay_only_when_nothing_changed() {
     assert!(first_shown.contains("2 problems reported above"));
     #[cfg(unix)]
     assert_eq!(stamps(&root.join("public")), before);
-
-    // Scheduled: replayed until the date passes, then built with the post in it.
-    build(scheduled, &[]);
-    let early = build(scheduled, &[]);
-    assert!(jiff::Timestamp::now() < due, "test machine too slow");
-    assert!(early.contains(REPLAYED), "not replayed:\n{early}");
-    assert!(!scheduled.join("public/posts/scheduled-soon").exists());
 
     for ((name, change, args), site) in CHANGES.iter().zip(&sites[1..]) {
         let root = site.path();
@@ -246,7 +248,7 @@ fn builds_replay_only_when_nothing_changed() {
 
     let wait = Instant::now();
     while jiff::Timestamp::now() <= due + jiff::SignedDuration::from_secs(1) {
-        assert!(wait.elapsed() < Duration::from_secs(30));
+        assert!(wait.elapsed() < Duration::from_secs(40));
         std::thread::sleep(Duration::from_millis(100));
     }
     let late = build(scheduled, &[]);

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::support::{build_dir, smelt};
+use crate::support::{build_dir, build_errors, check, smelt, write};
 
 /// A site with `files` (site-relative path, text) and a minimal site.toml (unless given).
 fn site(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -219,4 +219,66 @@ fn sources_that_meet_on_a_changed_slug_are_a_duplicate_permalink_error() {
         );
         assert!(!built.out.exists(), "nothing may be written");
     }
+}
+
+/// Five sources of one URL (three `slug:`s, a file name in other letter case, a bundle) are
+/// one error naming all five, at the last one written, in build and check alike.
+#[test]
+fn many_sources_of_one_url_are_one_error_naming_them_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = tmp.path();
+    write(
+        r,
+        "site.toml",
+        "title = \"A\"\nbase_url = \"https://example.org/\"\n",
+    );
+    for (i, rel) in ["dup-one.md", "dup-two.md", "dup-three.md"]
+        .iter()
+        .enumerate()
+    {
+        write(
+            r,
+            &format!("content/posts/{rel}"),
+            &format!(
+                "---\ntitle: T{i}\ndate: 2026-01-0{}\nslug: same\n---\nx\n",
+                i + 1
+            ),
+        );
+    }
+    write(
+        r,
+        "content/posts/Same.md",
+        "---\ntitle: T3\ndate: 2026-01-04\n---\nx\n",
+    );
+    write(
+        r,
+        "content/posts/same/index.md",
+        "---\ntitle: T4\ndate: 2026-01-05\n---\nx\n",
+    );
+    let errors = build_errors(r);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let (at, e) = errors[0].split_once(": ").unwrap();
+    assert_eq!(at, "content/posts/dup-one.md:4:7");
+    assert!(e.contains(" all want the URL /posts/same/"), "{e}");
+    for f in [
+        "dup-one.md",
+        "dup-two.md",
+        "dup-three.md",
+        "Same.md",
+        "same/index.md",
+    ] {
+        assert_eq!(
+            e.matches(&format!("content/posts/{f}")).count(),
+            1,
+            "{f} in {e}"
+        );
+    }
+    let (code, out, _) = check(r, &["--format", "short"]);
+    assert_eq!(code, 1, "{out}");
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("[duplicate-permalink]"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(lines[0].contains(" all want the URL /posts/same/"), "{out}");
 }
