@@ -145,6 +145,9 @@ pub struct NewArgs {
     /// Create it as a draft.
     #[arg(long)]
     pub draft: bool,
+    /// File name and URL slug (default: made from the title), e.g. `--slug copper-q3`.
+    #[arg(long)]
+    pub slug: Option<String>,
 }
 
 /// `smelt list`.

@@ -928,6 +928,15 @@ mod tests {
     }
 
     #[test]
+    fn a_number_past_the_top_names_the_top() {
+        let e = Config::parse("[markdown]\nwords_per_minute = 18446744073709551615\n").unwrap_err();
+        assert_eq!(
+            e.items()[0].message,
+            "`markdown.words_per_minute` must be a whole number from 1 to 9223372036854775807, found 18446744073709551615"
+        );
+    }
+
+    #[test]
     fn base_url_with_credentials_is_refused() {
         let e = Config::parse("base_url = \"https://user:pw@example.org/a/\"").unwrap_err();
         let d = &e.items()[0];

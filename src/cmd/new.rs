@@ -248,10 +248,26 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<(PathBuf, Vec<
     if title.is_empty() {
         return Err("the title is empty".into());
     }
-    let slug = crate::slug::slugify(title);
-    if slug.is_empty() {
-        return Err(format!("cannot make a file name from the title {title:?}"));
-    }
+    let slug = match &args.slug {
+        Some(written) => {
+            let slug = crate::slug::slugify(written);
+            if slug.is_empty() {
+                return Err(format!(
+                    "cannot make a file name from --slug {written:?}; use letters or digits, e.g. --slug copper-q3"
+                ));
+            }
+            slug
+        }
+        None => {
+            let slug = crate::slug::slugify(title);
+            if slug.is_empty() {
+                return Err(format!(
+                    "cannot make a file name from the title {title:?}; give one with --slug, e.g. --slug copper-q3"
+                ));
+            }
+            slug
+        }
+    };
     let ids = author_ids(root);
     let author = match &args.author {
         Some(a) if ids.iter().any(|i| i == a) => Some(a.clone()),
@@ -285,7 +301,7 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<(PathBuf, Vec<
         let other = posts.join(format!("{slug}.{ext}"));
         if other.exists() {
             return Err(format!(
-                "{} already exists; pick another title or edit that post",
+                "{} already exists; pick another title (or --slug), or edit that post",
                 other.display()
             ));
         }
@@ -295,11 +311,18 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<(PathBuf, Vec<
     let heads = scan_site(root, config)?;
     if let Some(owner) = url_owner(config, &heads, &url) {
         return Err(format!(
-            "the URL {url} of a post titled {title:?} is already taken by {owner}; pick another title, or edit that post"
+            "the URL {url} of a post titled {title:?} is already taken by {owner}; pick another title (or --slug), or edit that post"
         ));
     }
     let mut notes = Vec::new();
-    if let Some(crate::slug::SlugChange::DeviceName(d)) = crate::slug::change(title, &slug) {
+    if let Some(written) = &args.slug
+        && *written != slug
+    {
+        notes.push(format!("--slug {written:?} written as `{slug}`"));
+    }
+    if let Some(crate::slug::SlugChange::DeviceName(d)) =
+        crate::slug::change(args.slug.as_deref().unwrap_or(title), &slug)
+    {
         notes.push(format!(
             "`{d}` is a Windows device name, which cannot be a file or folder name on Windows, so the post's file and URL use `{slug}`"
         ));
@@ -341,7 +364,7 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<(PathBuf, Vec<
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::AlreadyExists => {
                 format!(
-                    "{} already exists; pick another title or edit that post",
+                    "{} already exists; pick another title (or --slug), or edit that post",
                     path.display()
                 )
             }

@@ -362,7 +362,10 @@ impl Document {
                 if n.is_some_and(|n| n >= i128::from(min) && n <= i128::from(max)) {
                     return true;
                 }
-                if max == i64::MAX as u64 && min == 0 {
+                // A value past the top names the top (TOML integers end at i64::MAX).
+                if n.is_some_and(|n| n > i128::from(max)) {
+                    format!("a whole number from {min} to {max}")
+                } else if max == i64::MAX as u64 && min == 0 {
                     "a whole number (0 or more)".to_string()
                 } else if max == i64::MAX as u64 {
                     format!("a whole number ≥ {min}")

@@ -498,3 +498,39 @@ fn new_says_when_a_title_is_a_windows_device_name() {
         stderr(&o)
     );
 }
+
+/// A title with no letters or digits needs `--slug`, and the error says so; `--slug` names
+/// the file and URL of any post, made URL-safe with a note.
+#[test]
+fn new_takes_a_slug_when_the_title_gives_none() {
+    let site = new_site(&[]);
+    let o = new_post(site.path(), &["!!!"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("cannot make a file name from the title \"!!!\"; give one with --slug, e.g. --slug copper-q3"),
+        "{}",
+        stderr(&o)
+    );
+    let o = new_post(site.path(), &["!!!", "--slug", "Exclaim Q3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .trim_end()
+            .ends_with("content/posts/exclaim-q3.md"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        stderr(&o),
+        "note: --slug \"Exclaim Q3\" written as `exclaim-q3`\n"
+    );
+    let text = std::fs::read_to_string(site.path().join("content/posts/exclaim-q3.md")).unwrap();
+    assert!(text.contains("title: \"!!!\""), "{text}");
+    let o = new_post(site.path(), &["Other", "--slug", "?"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("cannot make a file name from --slug \"?\""),
+        "{}",
+        stderr(&o)
+    );
+}
