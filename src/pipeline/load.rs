@@ -305,10 +305,33 @@ fn walk_sorted(dir: &Path, diags: &mut Diagnostics, root: &Path) -> Vec<PathBuf>
                     .path()
                     .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf())
                     .unwrap_or_else(|| dir.to_path_buf());
+                // What is wrong, in the writer's words: walkdir's own text names the
+                // operation and the absolute path instead.
+                let link = e.path().and_then(|p| {
+                    let meta = std::fs::symlink_metadata(p).ok()?;
+                    meta.file_type()
+                        .is_symlink()
+                        .then(|| std::fs::read_link(p).ok())
+                        .flatten()
+                });
                 let msg = if e.loop_ancestor().is_some() {
                     "symbolic link loop; this folder is skipped".to_string()
+                } else if let (Some(target), Some(io)) = (&link, e.io_error())
+                    && io.kind() == std::io::ErrorKind::NotFound
+                {
+                    format!(
+                        "broken symbolic link to {} (no such file); skipped",
+                        crate::error::display_path(target)
+                    )
+                } else if let Some(io) = e.io_error() {
+                    let what = if link.is_some() {
+                        "symbolic link"
+                    } else {
+                        "entry"
+                    };
+                    format!("cannot read this {what}: {io}; skipped")
                 } else {
-                    format!("cannot read: {e}")
+                    format!("cannot read: {e}; skipped")
                 };
                 diags.push(Diagnostic::warning("io", msg).at_path(path));
             }

@@ -1058,6 +1058,10 @@ fn symlink_loops_in_content_end_the_walk_with_a_warning() {
     // Two links that point at each other never resolve.
     std::os::unix::fs::symlink("ping", posts.join("pong")).unwrap();
     std::os::unix::fs::symlink("pong", posts.join("ping")).unwrap();
+    // A link to nothing, in content and in static.
+    std::os::unix::fs::symlink("drafts/gone.md", posts.join("gone.md")).unwrap();
+    std::fs::create_dir_all(site.join("static")).unwrap();
+    std::os::unix::fs::symlink("../assets/logo.svg", site.join("static/logo.svg")).unwrap();
     let b = build_dir(site, &[]);
     assert_eq!(b.code(), 0, "{}", b.stderr());
     let err = b.stderr();
@@ -1075,8 +1079,19 @@ fn symlink_loops_in_content_end_the_walk_with_a_warning() {
     }
     for dangling in ["content/posts/ping", "content/posts/pong"] {
         assert!(
-            err.contains(&format!("{dangling}: cannot read")),
+            err.contains(&format!("{dangling}: cannot read this symbolic link: ")),
             "{dangling}: {err}"
+        );
+    }
+    for (link, target) in [
+        ("content/posts/gone.md", "drafts/gone.md"),
+        ("static/logo.svg", "../assets/logo.svg"),
+    ] {
+        assert!(
+            err.contains(&format!(
+                "{link}: broken symbolic link to {target} (no such file); skipped"
+            )),
+            "{link}: {err}"
         );
     }
     assert!(b.has("posts/a/index.html") && b.has("posts/b/index.html"));
