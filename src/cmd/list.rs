@@ -100,11 +100,12 @@ pub fn run(args: ListArgs) -> u8 {
             .as_ref()
             .map(|d| d.date().to_string())
             .unwrap_or_else(|| "----------".into());
+        // One row per post: a title written over several lines is shown on one.
+        let title = r.title.split_whitespace().collect::<Vec<_>>().join(" ");
         crate::outln!(
-            "{date}  {:<status_w$}  {:<source_w$}  {}",
+            "{date}  {:<status_w$}  {:<source_w$}  {title}",
             r.status(),
             r.source,
-            r.title
         );
     }
     let errors: Vec<_> = prepared
