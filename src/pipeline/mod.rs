@@ -203,10 +203,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     trace.step("load, parse, index, templates");
     crate::highlight::forget_memo();
     if prepared.diags.has_errors() {
-        // Also the output paths two producers would write, which the write stage would only
-        // report on the next run.
+        // Also what rendering would report (template errors) and the output paths two
+        // producers would write, which would otherwise show only on the next run.
         let mut diags = prepared.diags;
-        diags.extend(planned_collisions(
+        diags.extend(planned_problems(
             &prepared.site,
             &prepared.templates,
             &opts.root,
@@ -423,39 +423,59 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     result
 }
 
-/// The output collisions (see [`write::collisions`]) of a site whose earlier stages failed,
-/// found without writing: pages, aliases and copied files by their planned paths, and, when
-/// `generated`, files made by code (feeds, sitemap, search index) by rendering them in
-/// memory (`serve` leaves those out: it would pay that on every save while a post is
-/// broken). A job that cannot render is left out. Site paths the index stage reported as
-/// wanted twice are not reported again.
-pub fn planned_collisions(
+/// What the render and write stages would report on a site whose earlier stages failed,
+/// found without writing. With `render_all` (`build`): every job is rendered in memory, so
+/// its template errors and the paths of every file it makes are known. Without it
+/// (`serve`, which would pay that on every save while a post is broken): pages, aliases and
+/// copied files by their planned paths, and no files made by code (feeds, sitemap, search
+/// index). Either way, the output collisions (see [`write::collisions`]), except of site
+/// paths the index stage reported as wanted twice. A job that cannot render adds its error
+/// and no paths.
+pub fn planned_problems(
     site: &crate::model::Site,
     templates: &crate::templates::Templates,
     root: &std::path::Path,
-    generated: bool,
+    render_all: bool,
 ) -> Vec<Diagnostic> {
-    let Ok(renderer) = render::Renderer::new(site, templates) else {
-        return Vec::new();
+    let renderer = match render::Renderer::new(site, templates) {
+        Ok(r) => r,
+        Err(d) if render_all => return d.into_vec(),
+        Err(_) => return Vec::new(),
     };
     let jobs = renderer.jobs();
-    let paths: Vec<Vec<(String, bool)>> = jobs
+    let planned: Vec<Result<Vec<(String, bool)>, Diagnostic>> = jobs
         .par_iter()
         .map(|job| match job {
-            render::Job::Generated(_) if !generated => Vec::new(),
-            render::Job::Generated(_) => renderer
-                .render(job)
-                .map(|files| files.into_iter().map(|f| (f.path, false)).collect())
-                .unwrap_or_default(),
+            _ if render_all => renderer.render(job).map(|files| {
+                files
+                    .into_iter()
+                    .map(|f| {
+                        let copied = f.data.is_copied();
+                        (f.path, copied)
+                    })
+                    .collect()
+            }),
+            render::Job::Generated(_) => Ok(Vec::new()),
             // A post's planned paths after the first are the files copied beside it.
-            _ => renderer
+            _ => Ok(renderer
                 .planned_outputs(job)
                 .into_iter()
                 .enumerate()
                 .map(|(k, p)| (p, k > 0 || matches!(job, render::Job::Static(_))))
-                .collect(),
+                .collect()),
         })
         .collect();
+    let mut problems = Vec::new();
+    let mut paths: Vec<Vec<(String, bool)>> = Vec::with_capacity(planned.len());
+    for p in planned {
+        match p {
+            Ok(list) => paths.push(list),
+            Err(d) => {
+                problems.push(d);
+                paths.push(Vec::new());
+            }
+        }
+    }
     let reported = render::contested_outputs(site);
     let claims: Vec<(&str, (usize, bool))> = paths
         .iter()
@@ -466,9 +486,10 @@ pub fn planned_collisions(
         })
         .filter(|(p, _)| !reported.contains(&p.to_lowercase()))
         .collect();
-    write::collisions(&claims, |(j, copied), p| {
+    problems.extend(write::collisions(&claims, |(j, copied), p| {
         renderer.producer(&jobs[j], p, copied, root)
-    })
+    }));
+    problems
 }
 
 /// `r`, with a claim the writer refused (a path another producer has) as `Ok(None)`: the

@@ -696,7 +696,7 @@ impl Builder {
         let mut diags = model.diagnostics();
         if diags.has_errors() {
             // As `build` does: also the output paths two producers would write.
-            diags.extend(pipeline::planned_collisions(
+            diags.extend(pipeline::planned_problems(
                 &model.site,
                 &model.templates,
                 &self.root,

@@ -81,7 +81,7 @@ fn values_of_the_wrong_kind_or_range_are_explained_without_rust_types() {
         lines,
         vec![
             "site.toml:3:15: error: `paginate_by` must be a whole number ≥ 1, found -1 [config]",
-            "site.toml:4:16: error: `recent_posts` must be a whole number (0 or more), found 99999999999999999999 [config]",
+            "site.toml:4:16: error: `recent_posts` must be a whole number from 0 to 9223372036854775807, found 99999999999999999999 [config]",
             "site.toml:5:17: error: `related_posts` must be a whole number (0 or more), found text (\"3\") [config]",
             "site.toml:6:12: error: `language` = \"en_US\" is not a BCP 47 language tag: subtags are joined by `-`, not `_` (write \"en-US\") [config]",
             "site.toml:8:20: error: `markdown.words_per_minute` must be a whole number ≥ 1, found 0 [config]",

@@ -426,7 +426,7 @@ fn new_refuses_a_url_another_source_has() {
         assert_eq!(
             stderr(&o),
             format!(
-                "error: the URL {url} of a post titled {title:?} is already taken by {owner}; pick another title, or edit that post\n"
+                "error: the URL {url} of a post titled {title:?} is already taken by {owner}; pick another title (or --slug), or edit that post\n"
             )
         );
         assert_eq!(stdout(&o), "");

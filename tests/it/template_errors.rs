@@ -145,3 +145,35 @@ fn a_render_error_in_the_sidebar_partial_is_located_in_the_partial() {
         ]
     );
 }
+
+/// A site with a broken post and a template that fails on every post page: one `build`
+/// reports both (it used to stop at the post, and the template error showed only after the
+/// post was fixed), the template error once for all its pages, as `check` does.
+#[test]
+fn a_render_error_shows_beside_a_broken_post_once_for_all_pages() {
+    let site = site_with(&[(
+        "templates/post.html",
+        "{% extends \"base.html\" %}{% block content %}{{ post.nope }}{% endblock %}\n",
+    )]);
+    put(
+        site.path(),
+        "content/posts/broken.md",
+        "---\ntitle: [unclosed\ndate: 2026-01-01\n---\nx\n",
+    );
+    let errors = build_errors(site.path());
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("content/posts/broken.md:2:8: "),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].starts_with("templates/post.html:1:")
+            && errors[1].contains("(while rendering /posts/")
+            && errors[1].contains(", and 1 more page: /posts/"),
+        "{errors:#?}"
+    );
+    let (code, out, _) = check(site.path(), &["--format", "short"]);
+    assert_eq!(code, 1, "{out}");
+    let template: Vec<&str> = out.lines().filter(|l| l.ends_with("[template]")).collect();
+    assert_eq!(template.len(), 1, "{out}");
+}
