@@ -411,6 +411,14 @@ fn scan_items(yaml: &str, first_line: usize, key: &str) -> Vec<(usize, usize)> {
 /// (`[` or `{`). Quotes, nested collections and `#` comments are skipped; a trailing comma
 /// makes no element. Empty when the collection is not closed.
 fn flow_items(yaml: &str, start: usize) -> Vec<usize> {
+    flow_scan(yaml, start)
+        .map(|(items, _)| items)
+        .unwrap_or_default()
+}
+
+/// The elements of the flow collection opening at `start` (see [`flow_items`]) and the byte
+/// offset of its closing `]` or `}`; `None` when nothing closes it before the end of `yaml`.
+fn flow_scan(yaml: &str, start: usize) -> Option<(Vec<usize>, usize)> {
     let mut items = Vec::new();
     let mut depth = 0usize;
     let mut expecting = false;
@@ -448,7 +456,7 @@ fn flow_items(yaml: &str, start: usize) -> Vec<usize> {
             ']' | '}' => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return items;
+                    return Some((items, at));
                 }
             }
             ',' if depth == 1 => expecting = true,
@@ -477,7 +485,7 @@ fn flow_items(yaml: &str, start: usize) -> Vec<usize> {
         }
         prev = c;
     }
-    Vec::new()
+    None
 }
 
 /// (0-based line in `yaml`, 1-based column) of the entries of the block collection under

@@ -4,8 +4,8 @@
 //! Input: the error and the YAML text (its first line is file line `first_line`). Output: a
 //! [`YamlProblem`] whose line and column are in the file. Invariants: no Rust type name
 //! (`usize`, `u128`…) and no serde wording (`invalid type`, `expected any YAML value`) is ever
-//! passed through; a tab used as indentation is named at the tab; an unclosed quote is named
-//! at its opening quote, not where the parser ran out of text; a duplicate key is named at its
+//! passed through; a tab used as indentation is named at the tab; an unclosed quote, `[` or
+//! `{` is named where it opens, not where the parser ran out of text; a duplicate key is named at its
 //! second occurrence.
 
 /// A located, worded YAML error.
@@ -78,6 +78,25 @@ pub fn explain(error: &serde_yaml::Error, yaml: &str, first_line: usize) -> Yaml
                 "end it with `{close}` on the same line ({example}), or write one `- item` per line"
             ),
         );
+    }
+
+    // The same when libyaml names only the end of the text (the `[` or `{` opens on the last
+    // line, after a `,` or nothing): the first collection that nothing closes, if it opens
+    // before the error.
+    if problem.starts_with("did not find expected")
+        && let Some((l, c, open)) = unclosed_flow(yaml)
+        && (l, c) < (line, col)
+    {
+        return at(l, c, format!("`{open}` starting here is never closed"), {
+            let (close, example) = if open == '[' {
+                (']', "tags: [Trade, Rare Earths]")
+            } else {
+                ('}', "author: {name: \"Jane Doe\", bio: \"Covers trade.\"}")
+            };
+            format!(
+                "end it with `{close}` on the same line ({example}), or write one `- item` per line"
+            )
+        });
     }
 
     if let Some(c) = tab_indent(yaml, line, col, problem) {
@@ -411,6 +430,49 @@ fn runaway_quote(yaml: &str, error_line: usize) -> Option<(usize, usize)> {
     None
 }
 
+/// The first flow collection (`[` or `{` starting a value: after `key:`, `- ` or at the
+/// start of a line) that nothing closes: its 1-based (line, col) in `yaml` and its bracket.
+/// Quotes, comments and block scalar (`|`, `>`) lines are skipped.
+fn unclosed_flow(yaml: &str) -> Option<(usize, usize, char)> {
+    let literal = block_scalar_lines(yaml);
+    // Bytes before this offset belong to a collection already found closed.
+    let mut skip_to = 0;
+    let mut line_start = 0;
+    for (i, text) in yaml.split('\n').enumerate() {
+        let start = line_start;
+        line_start += text.len() + 1;
+        if start < skip_to || literal.get(i) == Some(&true) {
+            continue;
+        }
+        let mut t = text.trim_start_matches([' ', '\t']);
+        loop {
+            if let Some(r) = t.strip_prefix("- ").or_else(|| t.strip_prefix("-\t")) {
+                t = r.trim_start_matches([' ', '\t']);
+            } else {
+                break;
+            }
+        }
+        if !t.starts_with(['[', '{']) {
+            let Some(colon) = super::find_key_colon(t) else {
+                continue;
+            };
+            t = t[colon + 1..].trim_start_matches([' ', '\t']);
+        }
+        let Some(open) = t.chars().next().filter(|c| matches!(c, '[' | '{')) else {
+            continue;
+        };
+        let at = start + (text.len() - t.len());
+        match super::flow_scan(yaml, at) {
+            Some((_, close)) => skip_to = close + 1,
+            None => {
+                let (l, c) = crate::config::line_col(yaml, at);
+                return Some((l, c, open));
+            }
+        }
+    }
+    None
+}
+
 /// `true` when a quote after `before` (the start of its line) opens a value: only blanks,
 /// list dashes, a `key:` or flow punctuation (`[`, `{`, `,`) come before it.
 fn opens_value(before: &str) -> bool {
@@ -641,6 +703,32 @@ mod tests {
                 "extra: {a: 1,\n  b: 2\ndate: x\n",
                 2,
                 8,
+                "`{` starting here is never closed",
+            ),
+            // Opened on the last line: libyaml names only the end of the text.
+            (
+                "title: a\ntags: [a,\n",
+                3,
+                7,
+                "`[` starting here is never closed",
+            ),
+            (
+                "title: a\ntags: [\n",
+                3,
+                7,
+                "`[` starting here is never closed",
+            ),
+            ("tags: [a, [b]\n", 2, 7, "`[` starting here is never closed"),
+            (
+                "title: a\nextra: {a: 1,\n",
+                3,
+                8,
+                "`{` starting here is never closed",
+            ),
+            (
+                "title: a\nhighlights:\n  - [x]\n  - {a: \"]\",\n",
+                5,
+                5,
                 "`{` starting here is never closed",
             ),
         ] {

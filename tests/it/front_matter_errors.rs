@@ -224,3 +224,36 @@ fn files_that_are_not_utf8_are_reported_each_with_its_encoding() {
         ]
     );
 }
+
+/// A `[` or `{` left open on the last front matter line (after a `,`, or with nothing after
+/// it), with `\n` or old Mac `\r` line endings, is named where it opens, not at the closing
+/// `---` where the YAML parser ran out of text.
+#[test]
+fn a_bracket_left_open_on_the_last_line_is_named_where_it_opens() {
+    let head = "---\ntitle: a\ndate: 2026-01-01\n";
+    let never = |open: &str| {
+        format!(
+            "error: front matter is not valid YAML: `{open}` starting here is never closed [front-matter]"
+        )
+    };
+    for (last, col, open) in [
+        ("tags: [a,", 7, "["),
+        ("tags: [", 7, "["),
+        ("tags: [a, [b],", 7, "["),
+        ("extra: {a: 1,", 8, "{"),
+        ("extra: {a: [1], b: {c: 2},", 8, "{"),
+    ] {
+        for eol in ["\n", "\r"] {
+            let post = format!("{head}{last}\n---\nBody.\n").replace('\n', eol);
+            let s = site_with(&post);
+            let (code, out, _) = crate::support::check(s.path(), &["--format", "short"]);
+            assert_eq!(code, 1, "{post:?}");
+            let errors: Vec<&str> = out.lines().filter(|l| l.contains(": error: ")).collect();
+            assert_eq!(
+                errors,
+                [format!("content/posts/p.md:4:{col}: {}", never(open))],
+                "{post:?}"
+            );
+        }
+    }
+}
