@@ -187,6 +187,9 @@ pub struct FrontMatter {
     /// 1-based (line, column) of each entry of `aliases`, parallel to it: the entry's own
     /// place in a list, else the `aliases` value.
     pub alias_pos: Vec<(usize, usize)>,
+    /// 1-based (line, column) of each entry of `tags`, parallel to it: the tag's own place
+    /// in the list, else the `tags` value.
+    pub tag_pos: Vec<(usize, usize)>,
 }
 
 /// (De)serialises a JSON value as its text, for the build cache's binary format.
@@ -272,8 +275,11 @@ pub fn parse(
         errors: Vec::new(),
         fm: FrontMatter::default(),
         tz,
+        value: None,
         items: Vec::new(),
         item: None,
+        fields: Vec::new(),
+        field: None,
     };
     p.fm.key_pos = p.ctx.key_positions();
     p.run(map, kind);
@@ -370,41 +376,191 @@ pub fn item_positions(source: &str, key: &str) -> Vec<(usize, usize)> {
 /// key that is not there. Callers use the positions only when their number equals the
 /// number of items YAML parsed (anchors, `?` keys and such layouts fall back to the key).
 fn scan_items(yaml: &str, first_line: usize, key: &str) -> Vec<(usize, usize)> {
+    let Some(value) = top_value(yaml, key) else {
+        return Vec::new();
+    };
+    entries(yaml, value)
+        .into_iter()
+        .map(|e| {
+            let (l, c) = crate::config::line_col(yaml, e.at);
+            (l + first_line - 1, c)
+        })
+        .collect()
+}
+
+/// One entry of a list or mapping written in front matter YAML, located by byte offsets in
+/// the YAML text. Entries nest: [`entries`] of an entry's `value` are the entries of that
+/// value, so an error deep inside `sources` or `author` can point at the value at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    /// Where a problem with the whole entry points: a list item's value (its `-` when the
+    /// value starts on a later line), a mapping entry's key.
+    at: usize,
+    /// A mapping entry's key as written, without quotes.
+    key: Option<String>,
+    /// Where the entry's value starts; `None` when none is written (`key:` alone).
+    value: Option<usize>,
+}
+
+/// `true` for a block list entry line (`- x`, `-`), given without its indentation.
+fn is_dash(t: &str) -> bool {
+    t == "-" || t.starts_with("- ") || t.starts_with("-\t")
+}
+
+/// Byte offset where the value of top-level key `key` starts in `yaml`: after the key on its
+/// line, else the first entry of the block collection on the lines below. `None` when the
+/// key is absent or has no value.
+fn top_value(yaml: &str, key: &str) -> Option<usize> {
     let mut offset = 0;
-    let mut found = None;
-    for (i, line) in yaml.split('\n').enumerate() {
+    for line in yaml.split('\n') {
         if !line.starts_with([' ', '\t', '#', '-'])
             && !line.is_empty()
             && let Some(colon) = find_key_colon(line)
             && line[..colon].trim().trim_matches(['"', '\'']) == key
         {
-            found = Some((i, offset + colon + 1));
-            break;
+            let rest = &line[colon + 1..];
+            let v = rest.trim_start_matches([' ', '\t']);
+            if v.is_empty() || v.starts_with('#') {
+                return value_below(yaml, offset + line.len(), 0, true);
+            }
+            return Some(offset + line.len() - v.len());
         }
         offset += line.len() + 1;
     }
-    let Some((key_line, after)) = found else {
+    None
+}
+
+/// The start of a value written on the lines after the line that ends at byte `eol` (its
+/// `\n`, or the end of `yaml`), for an entry whose collection is indented `indent` columns:
+/// the first content line, when it is indented more, or (`dash_same`, for a mapping entry)
+/// is a `- ` list at the same indentation. Blank and comment lines are skipped.
+fn value_below(yaml: &str, eol: usize, indent: usize, dash_same: bool) -> Option<usize> {
+    let mut off = eol + 1;
+    for line in yaml.get(off..)?.split('\n') {
+        let t = line.trim_start_matches(' ');
+        if t.is_empty() || t.starts_with('#') {
+            off += line.len() + 1;
+            continue;
+        }
+        let n = line.len() - t.len();
+        return (n > indent || (dash_same && n == indent && is_dash(t))).then_some(off + n);
+    }
+    None
+}
+
+/// The entries of the list or mapping whose value starts at byte `start` of `yaml`: a flow
+/// collection (`[…]`, `{…}`, see [`flow_scan`]) or a block one (`- ` lines or `key:` lines at
+/// the column of `start`, whatever is nested deeper skipped). Empty for a single value, an
+/// unclosed flow collection or a layout not read here (anchors, `?` keys); callers use the
+/// entries only when they match what YAML parsed.
+fn entries(yaml: &str, start: usize) -> Vec<Entry> {
+    let Some(first) = yaml.get(start..) else {
         return Vec::new();
     };
-    let rest = yaml[after..].split('\n').next().unwrap_or("");
-    let value = rest.trim_start();
-    if value.starts_with(['[', '{']) {
-        let start = after + (rest.len() - value.len());
-        return flow_items(yaml, start)
-            .into_iter()
-            .map(|off| {
-                let (l, c) = crate::config::line_col(yaml, off);
-                (l + first_line - 1, c)
-            })
-            .collect();
+    if first.starts_with(['[', '{']) {
+        return flow_entries(yaml, start);
     }
-    if !(value.is_empty() || value.starts_with('#')) {
+    let first_line = first.split('\n').next().unwrap_or("");
+    let seq = is_dash(first_line);
+    if !seq && find_key_colon(first_line).is_none() {
         return Vec::new();
     }
-    block_items(yaml, key_line)
-        .into_iter()
-        .map(|(l, c)| (l + first_line, c))
-        .collect()
+    let mut line_start = yaml[..start].rfind('\n').map_or(0, |i| i + 1);
+    let col = start - line_start;
+    let mut out = Vec::new();
+    for (j, line) in yaml[line_start..].split('\n').enumerate() {
+        let this = line_start;
+        let eol = this + line.len();
+        line_start = eol + 1;
+        let (indent, t) = if j == 0 {
+            (col, &line[col..])
+        } else {
+            let t = line.trim_start_matches(' ');
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            (line.len() - t.len(), t)
+        };
+        if indent < col || (indent == col && is_dash(t) != seq) {
+            break;
+        }
+        if indent > col {
+            continue;
+        }
+        if seq {
+            let content = t[1..].trim_start_matches([' ', '\t']);
+            if content.is_empty() || content.starts_with('#') {
+                let value = value_below(yaml, eol, col, false);
+                out.push(Entry {
+                    at: this + indent,
+                    key: None,
+                    value,
+                });
+            } else {
+                let at = eol - content.len();
+                out.push(Entry {
+                    at,
+                    key: None,
+                    value: Some(at),
+                });
+            }
+        } else if let Some(colon) = find_key_colon(t) {
+            let key = t[..colon].trim().trim_matches(['"', '\'']).to_string();
+            let v = t[colon + 1..].trim_start_matches([' ', '\t']);
+            let value = if v.is_empty() || v.starts_with('#') {
+                value_below(yaml, eol, col, true)
+            } else {
+                Some(eol - v.len())
+            };
+            out.push(Entry {
+                at: this + indent,
+                key: Some(key),
+                value,
+            });
+        }
+    }
+    out
+}
+
+/// The entries of the flow collection opening at byte `start` (`[` or `{`): list elements
+/// are their own values; mapping elements have a key and the value after its `:`, which may
+/// be on a later line.
+fn flow_entries(yaml: &str, start: usize) -> Vec<Entry> {
+    let Some((items, close)) = flow_scan(yaml, start) else {
+        return Vec::new();
+    };
+    let mapping = yaml[start..].starts_with('{');
+    let mut out = Vec::with_capacity(items.len());
+    for (n, &at) in items.iter().enumerate() {
+        if !mapping {
+            out.push(Entry {
+                at,
+                key: None,
+                value: Some(at),
+            });
+            continue;
+        }
+        let text = &yaml[at..items.get(n + 1).copied().unwrap_or(close)];
+        let line = text.split('\n').next().unwrap_or("");
+        let Some(colon) = find_key_colon(line) else {
+            out.push(Entry {
+                at,
+                key: None,
+                value: None,
+            });
+            continue;
+        };
+        let key = line[..colon].trim().trim_matches(['"', '\'']).to_string();
+        let v = text[colon + 1..].trim_start();
+        let value =
+            (!v.is_empty() && !v.starts_with([',', '}'])).then(|| at + text.len() - v.len());
+        out.push(Entry {
+            at,
+            key: Some(key),
+            value,
+        });
+    }
+    out
 }
 
 /// Byte offsets (in `yaml`) of the elements of the flow collection opening at `start`
@@ -488,55 +644,23 @@ fn flow_scan(yaml: &str, start: usize) -> Option<(Vec<usize>, usize)> {
     None
 }
 
-/// (0-based line in `yaml`, 1-based column) of the entries of the block collection under
-/// the top-level key on line `key_line`: `- ` items (their value, or the dash when the value
-/// starts on the next line) or `key:` lines, at the indentation of the first entry.
-fn block_items(yaml: &str, key_line: usize) -> Vec<(usize, usize)> {
-    let mut items = Vec::new();
-    let mut layout: Option<(usize, bool)> = None;
-    for (j, line) in yaml.split('\n').enumerate().skip(key_line + 1) {
-        let t = line.trim_start_matches(' ');
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        let indent = line.len() - t.len();
-        let dash = t == "-" || t.starts_with("- ") || t.starts_with("-\t");
-        let (n, seq) = match layout {
-            None if indent == 0 && !dash => break,
-            None => *layout.insert((indent, dash)),
-            Some(l) => l,
-        };
-        if indent < n || (indent == n && dash != seq) {
-            break;
-        }
-        if indent > n {
-            continue;
-        }
-        if seq {
-            let content = t[1..].trim_start();
-            let at = if content.is_empty() || content.starts_with('#') {
-                indent
-            } else {
-                line.len() - content.len()
-            };
-            items.push((j, line[..at].chars().count() + 1));
-        } else if find_key_colon(t).is_some() {
-            items.push((j, indent + 1));
-        }
-    }
-    items
-}
-
 struct Parser<'a> {
     ctx: Ctx<'a>,
     errors: Vec<Diagnostic>,
     fm: FrontMatter,
     tz: &'a TimeZone,
-    /// Positions of the items of the value being read (see [`scan_items`]); empty when
-    /// they cannot be told apart, or their number differs from the parsed value's.
-    items: Vec<(usize, usize)>,
+    /// Where the value of the top-level key being read starts (see [`top_value`]).
+    value: Option<usize>,
+    /// The entries of the value being read (see [`entries`]); empty when they cannot be
+    /// told apart, or their number differs from the parsed value's.
+    items: Vec<Entry>,
     /// The item being read, when the value is a list or mapping: errors point at it.
     item: Option<usize>,
+    /// The entries of the mapping being read (the item, else the value; see
+    /// [`Parser::read_fields`]); empty when they do not match the parsed mapping.
+    fields: Vec<Entry>,
+    /// The entry of `fields` being read: errors point at its value.
+    field: Option<usize>,
 }
 
 impl Parser<'_> {
@@ -571,15 +695,66 @@ impl Parser<'_> {
         }
     }
 
-    /// An error at `key`'s value, or at the item being read (`self.item`) when its position
-    /// is known.
+    /// Where a problem with the value being read points: the value of the mapping entry
+    /// being read (`self.field`; its key when `on_key`), else the item being read
+    /// (`self.item`), else `key`'s value — each only when its position is known.
+    fn here(&self, key: &str, on_key: bool) -> (usize, usize) {
+        let field = self.field.and_then(|f| self.fields.get(f)).map(|e| {
+            if on_key {
+                e.at
+            } else {
+                e.value.unwrap_or(e.at)
+            }
+        });
+        let item = || self.item.and_then(|i| self.items.get(i)).map(|e| e.at);
+        match field.or_else(item) {
+            Some(at) => {
+                let (l, c) = crate::config::line_col(self.ctx.yaml, at);
+                (l + self.ctx.first_line - 1, c)
+            }
+            None => self.pos(key),
+        }
+    }
+
+    /// An error at `key`'s value, or at the item or entry being read when its position is
+    /// known (see [`Parser::here`]).
     fn err(&mut self, key: &str, msg: String, help: impl Into<String>) {
-        let (l, c) = self
-            .item
-            .and_then(|i| self.items.get(i).copied())
-            .unwrap_or_else(|| self.pos(key));
+        let (l, c) = self.here(key, false);
         let d = self.ctx.diag_at(l, c, msg).with_help(help.into());
         self.errors.push(d);
+    }
+
+    /// [`Parser::err`] at the key of the mapping entry being read (an unknown key).
+    fn err_key(&mut self, key: &str, msg: String, help: impl Into<String>) {
+        let (l, c) = self.here(key, true);
+        let d = self.ctx.diag_at(l, c, msg).with_help(help.into());
+        self.errors.push(d);
+    }
+
+    /// Starts reading mapping `m`, the item being read (else the value): `self.fields`
+    /// becomes its written entries when they are `m`'s keys in order, else nothing.
+    fn read_fields(&mut self, m: &Mapping) {
+        let node = match self.item {
+            Some(i) => self.items.get(i).and_then(|e| e.value),
+            None => self.value,
+        };
+        let fields = node
+            .map(|at| entries(self.ctx.yaml, at))
+            .unwrap_or_default();
+        let same = fields.len() == m.len()
+            && fields
+                .iter()
+                .zip(m.keys())
+                .all(|(e, k)| e.key.is_some() && e.key.as_deref() == k.as_str());
+        self.fields = if same { fields } else { Vec::new() };
+        self.field = None;
+    }
+
+    /// The index in `self.fields` of the entry with key `name`.
+    fn field_named(&self, name: &str) -> Option<usize> {
+        self.fields
+            .iter()
+            .position(|e| e.key.as_deref() == Some(name))
     }
 
     fn run(&mut self, map: Mapping, kind: DocKind) {
@@ -650,15 +825,17 @@ impl Parser<'_> {
             Value::Mapping(m) => m.len(),
             _ => 0,
         };
-        self.items = if count > 0 {
-            scan_items(self.ctx.yaml, self.ctx.first_line, key)
-        } else {
-            Vec::new()
+        self.value = top_value(self.ctx.yaml, key);
+        self.items = match self.value {
+            Some(at) if count > 0 => entries(self.ctx.yaml, at),
+            _ => Vec::new(),
         };
         if self.items.len() != count {
             self.items.clear();
         }
         self.item = None;
+        self.fields.clear();
+        self.field = None;
         match key {
             "title" => {
                 if let Some(s) = self.text(key, &v, true) {
@@ -673,17 +850,18 @@ impl Parser<'_> {
             }
             "tags" => {
                 let tags = self.string_list(key, &v, "tags: [Trade, Rare Earths]");
-                self.fm.tags = tags
+                (self.fm.tags, self.fm.tag_pos) = tags
                     .into_iter()
-                    .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-                    .filter(|t| !t.is_empty())
-                    .collect();
+                    .map(|(t, at)| (t.split_whitespace().collect::<Vec<_>>().join(" "), at))
+                    .filter(|(t, _)| !t.is_empty())
+                    .unzip();
                 self.at_most(key, self.fm.tags.len(), MAX_TAGS, "tags");
             }
             "highlights" => {
                 self.fm.highlights = self
                     .string_list(key, &v, "highlights:\n  - First point.\n  - Second point.")
                     .into_iter()
+                    .map(|(h, _)| h)
                     .filter(|h| !h.is_empty())
                     .collect();
             }
@@ -703,8 +881,8 @@ impl Parser<'_> {
             },
             "slug" => self.fm.slug = self.text(key, &v, true),
             "aliases" => {
-                self.fm.aliases = match &v {
-                    Value::String(s) => vec![s.trim().to_string()],
+                let aliases = match &v {
+                    Value::String(s) => vec![(s.trim().to_string(), self.pos(key))],
                     Value::Sequence(_) | Value::Null => {
                         self.string_list(key, &v, "aliases: [/old/url/]")
                     }
@@ -720,12 +898,7 @@ impl Parser<'_> {
                         Vec::new()
                     }
                 };
-                let at = self.pos(key);
-                self.fm.alias_pos = if self.items.len() == self.fm.aliases.len() {
-                    self.items.clone()
-                } else {
-                    vec![at; self.fm.aliases.len()]
-                };
+                (self.fm.aliases, self.fm.alias_pos) = aliases.into_iter().unzip();
             }
             "image" => {
                 let image = self.text(key, &v, true);
@@ -774,20 +947,17 @@ impl Parser<'_> {
     }
 
     /// A number read where text is wanted, as the writer wrote it (`3.10`, not `3.1`; `0x1F`,
-    /// not `31`): the plain token at the value being read (the item `self.item`, else the
-    /// value of `key`), when it reads as that same number; else as YAML prints the number.
+    /// not `31`): the plain token at the value being read (see [`Parser::here`]), when it
+    /// reads as that same number; else as YAML prints the number.
     fn number_text(&self, key: &str, n: &serde_yaml::Number) -> String {
-        let at = match self.item {
-            Some(i) => self.items.get(i).copied(),
-            None => self.fm.key_pos.get(key).copied(),
-        };
-        let written = at.and_then(|(line, col)| {
+        let (line, col) = self.here(key, false);
+        let written = (|| {
             let text = self.ctx.source.split('\n').nth(line.checked_sub(1)?)?;
             let from = text.char_indices().nth(col.checked_sub(1)?)?.0;
             let token = text[from..].split([',', ']', '}', '#']).next()?.trim();
             let same = serde_yaml::from_str::<Value>(token).ok()? == Value::Number(n.clone());
             same.then(|| token.to_string())
-        });
+        })();
         written.unwrap_or_else(|| n.to_string())
     }
 
@@ -821,17 +991,25 @@ impl Parser<'_> {
         Some(s)
     }
 
-    fn string_list(&mut self, key: &str, v: &Value, example: &str) -> Vec<String> {
+    /// The text items of list `v`, each with the (line, column) of its own item (else of
+    /// `key`'s value); other items are errors.
+    fn string_list(
+        &mut self,
+        key: &str,
+        v: &Value,
+        example: &str,
+    ) -> Vec<(String, (usize, usize))> {
         match v {
             Value::Null => Vec::new(),
             Value::Sequence(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     self.item = Some(i);
+                    let at = self.here(key, false);
                     match item {
-                        Value::String(s) => out.push(s.trim().to_string()),
-                        Value::Number(n) => out.push(self.number_text(key, n)),
-                        Value::Bool(b) => out.push(b.to_string()),
+                        Value::String(s) => out.push((s.trim().to_string(), at)),
+                        Value::Number(n) => out.push((self.number_text(key, n), at)),
+                        Value::Bool(b) => out.push((b.to_string(), at)),
                         other => self.err(
                             key,
                             format!(
@@ -903,7 +1081,9 @@ impl Parser<'_> {
             Value::String(s) if !s.trim().is_empty() => Some(AuthorRef::Id(s.trim().to_string())),
             Value::Mapping(m) => {
                 let mut a = InlineAuthor::default();
-                for (k, val) in m {
+                self.read_fields(&m);
+                for (j, (k, val)) in m.into_iter().enumerate() {
+                    self.field = Some(j);
                     let k = k.as_str().unwrap_or_default().to_string();
                     let text = match &val {
                         Value::String(s) => s.trim().to_string(),
@@ -934,10 +1114,11 @@ impl Parser<'_> {
                                 other,
                                 &["name", "bio", "url", "avatar", "role"],
                             );
-                            self.err(key, format!("unknown author key `{other}`"), help);
+                            self.err_key(key, format!("unknown author key `{other}`"), help);
                         }
                     }
                 }
+                self.field = None;
                 if a.name.is_empty() {
                     self.err(
                         key,
@@ -988,7 +1169,9 @@ impl Parser<'_> {
                 continue;
             };
             let mut s = Source::default();
-            for (k, val) in m {
+            self.read_fields(&m);
+            for (j, (k, val)) in m.into_iter().enumerate() {
+                self.field = Some(j);
                 let k = k.as_str().unwrap_or_default().to_string();
                 let text = match &val {
                     Value::String(t) => t.trim().to_string(),
@@ -1033,7 +1216,7 @@ impl Parser<'_> {
                     other => {
                         let help =
                             crate::suggest::help_for(other, &["title", "publisher", "url", "date"]);
-                        self.err(
+                        self.err_key(
                             key,
                             format!("unknown key `{other}` in `sources` item {}", i + 1),
                             help,
@@ -1041,6 +1224,7 @@ impl Parser<'_> {
                     }
                 }
             }
+            self.field = None;
             if s.title.is_empty() {
                 self.err(
                     key,
@@ -1052,6 +1236,7 @@ impl Parser<'_> {
             out.push(s);
         }
         self.item = None;
+        self.field = None;
         out
     }
 
@@ -1061,8 +1246,10 @@ impl Parser<'_> {
         match v {
             Value::Null => {}
             Value::Mapping(m) => {
+                // Each link is an entry `name: url`: a bad URL is named at the URL.
+                self.read_fields(&m);
                 for (i, (k, val)) in m.into_iter().enumerate() {
-                    self.item = Some(i);
+                    self.field = Some(i);
                     match (k.as_str(), val.as_str()) {
                         (Some(name), Some(url)) => {
                             let what = format!("link `{}` url", name.trim());
@@ -1079,13 +1266,20 @@ impl Parser<'_> {
             Value::Sequence(items) => {
                 for (i, item) in items.into_iter().enumerate() {
                     self.item = Some(i);
+                    self.fields.clear();
+                    if let Value::Mapping(m) = &item {
+                        self.read_fields(m);
+                    }
                     let name = item.get("name").and_then(Value::as_str);
                     let url = item.get("url").and_then(Value::as_str);
                     match (name, url) {
                         (Some(n), Some(u)) => {
                             let what = format!("link `{}` url", n.trim());
                             let url = Some(u.trim().to_string());
-                            if let Some(url) = self.checked_url(key, &what, url) {
+                            self.field = self.field_named("url");
+                            let checked = self.checked_url(key, &what, url);
+                            self.field = None;
+                            if let Some(url) = checked {
                                 let name = n.trim().to_string();
                                 out.push(Link { name, url });
                             }
@@ -1101,6 +1295,7 @@ impl Parser<'_> {
             ),
         }
         self.item = None;
+        self.field = None;
         out
     }
 }
@@ -1492,6 +1687,66 @@ mod tests {
         assert!(item_positions(t, "missing").is_empty());
     }
 
+    proptest::proptest! {
+        /// Locating entries never panics, from any offset of any text, at any depth.
+        #[test]
+        fn entries_never_panic(
+            yaml in "[ \t\n\"'\\[\\]{}:,#|>&*!a-cé-]{0,60}",
+            at in 0usize..64,
+        ) {
+            let mut todo = vec![at];
+            let mut seen = 0;
+            while let Some(at) = todo.pop() {
+                seen += 1;
+                proptest::prop_assert!(seen < 1000);
+                for e in entries(&yaml, at) {
+                    proptest::prop_assert!(e.at < yaml.len());
+                    todo.extend(e.value.filter(|&v| v > at));
+                }
+            }
+        }
+    }
+
+    /// Entries nest: a list item's mapping has its own keys and values, block or flow;
+    /// where the layout is not read (an anchor), errors fall back to the item.
+    #[test]
+    fn nested_entries_are_located() {
+        let y = "sources:\n  - title: A\n    url:\n      /x\n  - {title: B, url: /y}\nk: v\n";
+        let top = top_value(y, "sources").unwrap();
+        let items = entries(y, top);
+        let keys = |at: Option<usize>| -> Vec<(String, Option<(usize, usize)>)> {
+            entries(y, at.unwrap())
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.key.unwrap(),
+                        e.value.map(|v| crate::config::line_col(y, v)),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            keys(items[0].value),
+            [
+                ("title".into(), Some((2, 12))),
+                ("url".into(), Some((4, 7)))
+            ]
+        );
+        assert_eq!(
+            keys(items[1].value),
+            [
+                ("title".into(), Some((5, 13))),
+                ("url".into(), Some((5, 21)))
+            ]
+        );
+        let e = fm(
+            "---\ntitle: T\ndate: 2024-01-01\nsources:\n  - &s {title: A, url: \"javascript:x\"}\n---\n",
+            DocKind::Post,
+        )
+        .unwrap_err();
+        assert_eq!((e[0].line, e[0].col), (Some(5), Some(5)), "{e:?}");
+    }
+
     #[test]
     fn item_errors_point_at_their_items() {
         let e = fm(
@@ -1515,8 +1770,10 @@ mod tests {
             DocKind::Author,
         )
         .unwrap_err();
-        let lines: Vec<Option<usize>> = a.iter().map(|d| d.line).collect();
-        assert_eq!(lines, vec![Some(4), Some(5), Some(6), Some(8)], "{a:?}");
+        // At each bad URL, block or flow.
+        let at: Vec<(Option<usize>, Option<usize>)> = a.iter().map(|d| (d.line, d.col)).collect();
+        let want = [(4, 20), (5, 20), (7, 10), (8, 20)].map(|(l, c)| (Some(l), Some(c)));
+        assert_eq!(at, want, "{a:?}");
     }
 
     #[test]

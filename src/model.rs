@@ -209,6 +209,8 @@ pub struct Post {
     pub key_pos: BTreeMap<String, (usize, usize)>,
     /// 1-based (line, column) of each entry of `aliases`, parallel to it.
     pub alias_pos: Vec<(usize, usize)>,
+    /// 1-based (line, column) of each entry of `tags`, parallel to it.
+    pub tag_pos: Vec<(usize, usize)>,
 }
 
 impl Post {

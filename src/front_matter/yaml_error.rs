@@ -445,12 +445,8 @@ fn unclosed_flow(yaml: &str) -> Option<(usize, usize, char)> {
             continue;
         }
         let mut t = text.trim_start_matches([' ', '\t']);
-        loop {
-            if let Some(r) = t.strip_prefix("- ").or_else(|| t.strip_prefix("-\t")) {
-                t = r.trim_start_matches([' ', '\t']);
-            } else {
-                break;
-            }
+        while let Some(r) = t.strip_prefix("- ").or_else(|| t.strip_prefix("-\t")) {
+            t = r.trim_start_matches([' ', '\t']);
         }
         if !t.starts_with(['[', '{']) {
             let Some(colon) = super::find_key_colon(t) else {

@@ -191,9 +191,8 @@ fn collect_tags(config: &Config, posts: &mut [Post], diags: &mut Diagnostics) ->
                     if *seen != norm && warned.insert((slug.clone(), norm.clone())) =>
                 {
                     // At the tag's own list item when the layout gives one per tag.
-                    let items = crate::front_matter::item_positions(&post.text, "tags");
-                    let (line, col) = match items.get(k) {
-                        Some(&at) if items.len() == post.tags.len() => at,
+                    let (line, col) = match post.tag_pos.get(k) {
+                        Some(&at) if post.tag_pos.len() == post.tags.len() => at,
                         _ => post.key_at("tags"),
                     };
                     diags.push(

@@ -500,6 +500,7 @@ fn make_post(file: &SourceFile, h: Head, mut body: Body) -> Post {
         assets: file.assets.clone(),
         key_pos: fm.key_pos,
         alias_pos: fm.alias_pos,
+        tag_pos: fm.tag_pos,
     }
 }
 

@@ -1879,11 +1879,11 @@ fn case_028_kind_script_urls_and_markup_paths_are_refused() {
     let diags = diagnostic_lines(&b.stderr());
     let expect = [
         "content/authors/ann.md:3:9: `avatar` \"javascript:alert('av')\" uses the `javascript:` scheme",
-        "content/authors/ann.md:5:5: link `Site` url \"vbscript:msgbox\" uses the `vbscript:` scheme",
+        "content/authors/ann.md:5:23: link `Site` url \"vbscript:msgbox\" uses the `vbscript:` scheme",
         "content/posts/x.md:4:8: `image` \"javascript:alert('i')\" uses the `javascript:` scheme",
-        "content/posts/x.md:6:5: `sources` item 1 `url` \"JaVaScRiPt:alert('s')\" uses the `javascript:` scheme",
-        "content/posts/x.md:7:5: `sources` item 2 `url` \"data:text/html,<script>alert(1)</script>\" uses the `data:` scheme",
-        "content/posts/x.md:8:9: author `url` \"javascript:alert('u')\" uses the `javascript:` scheme",
+        "content/posts/x.md:6:21: `sources` item 1 `url` \"JaVaScRiPt:alert('s')\" uses the `javascript:` scheme",
+        "content/posts/x.md:7:21: `sources` item 2 `url` \"data:text/html,<script>alert(1)</script>\" uses the `data:` scheme",
+        "content/posts/x.md:8:29: author `url` \"javascript:alert('u')\" uses the `javascript:` scheme",
         // Reported in the same run: the alias would make folders named with markup.
         "content/posts/y.md:4:11: alias \"/old/\\\"><script>alert(1)</script>/\" contains a character that URLs must percent-encode",
     ];

@@ -662,10 +662,10 @@ fn different_problems_at_one_place_are_all_reported_each_at_its_item() {
     assert_eq!(
         at("content/authors/ana.md"),
         vec![
-            "content/authors/ana.md:4:5",
-            "content/authors/ana.md:5:5",
-            "content/authors/ana.md:6:5",
-            "content/authors/ana.md:7:5"
+            "content/authors/ana.md:4:20",
+            "content/authors/ana.md:5:20",
+            "content/authors/ana.md:6:20",
+            "content/authors/ana.md:7:20"
         ],
         "{errors:#?}"
     );

@@ -257,3 +257,81 @@ fn a_bracket_left_open_on_the_last_line_is_named_where_it_opens() {
         }
     }
 }
+
+/// The lines of `smelt check --format short` on `root` that are errors or `rule` warnings.
+fn short_lines(root: &Path, rule: &str) -> Vec<String> {
+    let (_, out, _) = crate::support::check(root, &["--format", "short"]);
+    out.lines()
+        .filter(|l| l.contains(": error: ") || l.ends_with(&format!("[{rule}]")))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A bad value inside a list item or an inline mapping (`sources`, an inline `author`, an
+/// author's `links`) is named at the value itself, block or flow, not at its item or the
+/// `{`; an unknown key there at the key; what the item lacks at the item.
+#[test]
+fn errors_inside_nested_mappings_point_at_the_value() {
+    let s = site_with(
+        "---\ntitle: s\ndate: 2026-01-01\nsources:\n  - publisher: X\n    url: \"data:text/html,hi\"\n    date: \"Jan 2026\"\n  - {title: B, url: \"javascript:x\", dat: 2026-01-01}\n  -\n    title: C\n    # the date\n    date:\n      2026-13-01\nauthor: [editor, {name: Guest, url: \"javascript:1\"}]\n---\nx\n",
+    );
+    crate::support::write(
+        s.path(),
+        "content/authors/editor.md",
+        "---\nname: Ed\nlinks: {Twitter: \"javascript:x\", Site: \"https://ed.example\",\n  Blog:   \"vbscript:y\"}\n---\nBio.\n",
+    );
+    crate::support::write(
+        s.path(),
+        "content/authors/ann.md",
+        "---\nname: Ann\nlinks:\n  - name: Site\n    url: \"file:///etc/passwd\"\n  - {url: \"javascript:z\", name: Web}\n---\nBio.\n",
+    );
+    crate::support::write(
+        s.path(),
+        "content/posts/q.md",
+        "---\ntitle: q\ndate: 2026-01-01\nauthor:\n  name: Guest\n  url:   \"javascript:2\"\n  avatr: /a.png\n---\nx\n",
+    );
+    let scheme = |s: &str| {
+        format!(
+            "uses the `{s}:` scheme, which is not allowed (allowed: http, https, ftp, ftps, mailto, tel, or a site path) [front-matter]"
+        )
+    };
+    assert_eq!(
+        short_lines(s.path(), "front-matter"),
+        [
+            format!("content/authors/ann.md:5:10: error: link `Site` url \"file:///etc/passwd\" {}", scheme("file")),
+            format!("content/authors/ann.md:6:11: error: link `Web` url \"javascript:z\" {}", scheme("javascript")),
+            format!("content/authors/editor.md:3:18: error: link `Twitter` url \"javascript:x\" {}", scheme("javascript")),
+            format!("content/authors/editor.md:4:11: error: link `Blog` url \"vbscript:y\" {}", scheme("vbscript")),
+            "content/posts/p.md:5:5: error: `sources` item 1 has no `title` [front-matter]".to_string(),
+            format!("content/posts/p.md:6:10: error: `sources` item 1 `url` \"data:text/html,hi\" {}", scheme("data")),
+            "content/posts/p.md:7:11: error: `sources` item 1 date \"Jan 2026\" is not a valid date: expected a date written year first, YYYY-MM-DD [front-matter]".to_string(),
+            format!("content/posts/p.md:8:21: error: `sources` item 2 `url` \"javascript:x\" {}", scheme("javascript")),
+            "content/posts/p.md:8:37: error: unknown key `dat` in `sources` item 2 [front-matter]".to_string(),
+            "content/posts/p.md:13:7: error: `sources` item 3 date \"2026-13-01\" is not a valid date: 2026-13-01 is not a calendar date [front-matter]".to_string(),
+            format!("content/posts/p.md:14:37: error: author `url` \"javascript:1\" {}", scheme("javascript")),
+            format!("content/posts/q.md:6:10: error: author `url` \"javascript:2\" {}", scheme("javascript")),
+            "content/posts/q.md:7:3: error: unknown author key `avatr` [front-matter]".to_string(),
+        ]
+    );
+}
+
+/// A `tag-collision` warning is at the tag's own item in a flow list too, also when an
+/// empty tag before it is dropped.
+#[test]
+fn a_tag_collision_points_at_the_tag() {
+    let s = site_with(
+        "---\ntitle: c\ndate: 2026-01-01\ntags: [\"Café\", \"\", ' ',\n  \"cafe\"]\n---\nx\n",
+    );
+    crate::support::write(
+        s.path(),
+        "content/posts/q.md",
+        "---\ntitle: d\ndate: 2026-01-02\ntags:\n  - \"\"\n  - Steel\n  - Steél\n---\nx\n",
+    );
+    assert_eq!(
+        short_lines(s.path(), "tag-collision"),
+        [
+            "content/posts/p.md:5:3: warning: tag `cafe` and tag `Café` (in content/posts/p.md) share the URL /tags/cafe/; they are merged [tag-collision]",
+            "content/posts/q.md:7:5: warning: tag `Steél` and tag `Steel` (in content/posts/q.md) share the URL /tags/steel/; they are merged [tag-collision]",
+        ]
+    );
+}
