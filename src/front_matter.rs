@@ -240,7 +240,15 @@ pub fn parse(
     let value: Value = match serde_yaml::from_str(yaml) {
         Ok(v) => v,
         Err(e) => {
-            let p = yaml_error::explain(&e, yaml, split.yaml_line);
+            let mut p = yaml_error::explain(&e, yaml, split.yaml_line);
+            // serde_yaml gives no place for aliases expanding too far: the value of the key
+            // being read when they did.
+            if e.location().is_none()
+                && e.to_string() == "repetition limit exceeded"
+                && let Some(at) = failing_key(yaml).and_then(|k| ctx.key_positions().remove(&k))
+            {
+                (p.line, p.col) = at;
+            }
             return Err(vec![
                 ctx.diag_at(
                     p.line,
@@ -288,6 +296,38 @@ pub fn parse(
     } else {
         Err(p.errors)
     }
+}
+
+/// The top-level key whose value was being read when reading `yaml` failed (such as aliases
+/// expanding past serde_yaml's repetition limit, which has no position): the keys and values
+/// are read in order, as [`parse`] reads them, noting each key.
+fn failing_key(yaml: &str) -> Option<String> {
+    use serde::de::{DeserializeSeed, MapAccess, Visitor};
+    struct Keys<'a>(&'a mut Option<String>);
+    impl<'de> Visitor<'de> for Keys<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a mapping")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(k) = map.next_key::<Value>()? {
+                *self.0 = k.as_str().map(str::to_string);
+                map.next_value::<Value>()?;
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Keys<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    let mut key = None;
+    Keys(&mut key)
+        .deserialize(serde_yaml::Deserializer::from_str(yaml))
+        .err()?;
+    key
 }
 
 fn required_help(kind: DocKind) -> String {

@@ -59,10 +59,20 @@ fn a_yaml_alias_bomb_is_a_clear_error() {
     assert_eq!(b.code(), 1, "{}", b.stderr());
     assert_eq!(
         diagnostics(&b.stderr()),
-        ["× content/posts/bomb.md:2:1: front matter is not valid YAML: repetition limit exceeded"]
+        // At the value of `f` (line 9): `*e` nine times is 66,429 expansions, past the limit
+        // of 100 per event of the document (about 120 events), where reading stopped.
+        ["× content/posts/bomb.md:9:4: front matter is not valid YAML: repetition limit exceeded"]
     );
     assert!(b.stderr().contains("an alias bomb"), "{}", b.stderr());
     no_output(&b);
+    // The same bomb inside `extra` is named at `extra`.
+    let nested: String = yaml.lines().map(|l| format!("  {l}\n")).collect();
+    let site = site_with(&[("bomb.md", post(&format!("extra:\n{nested}"), "Body.\n"))]);
+    let b = build_dir(site.path(), &[]);
+    assert_eq!(
+        diagnostics(&b.stderr()),
+        ["× content/posts/bomb.md:4:7: front matter is not valid YAML: repetition limit exceeded"]
+    );
 }
 
 /// Flow collections nested past serde_yaml's recursion limit are refused before the YAML
