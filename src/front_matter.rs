@@ -1397,6 +1397,11 @@ fn short_yaml(v: &Value) -> String {
     }
 }
 
+/// The first date [`parse_date`] accepts.
+const FIRST_DATE: &str = "0001-01-01";
+/// The last date [`parse_date`] accepts.
+const LAST_DATE: &str = "9998-12-31";
+
 /// Parses a front matter date.
 ///
 /// Accepted: `YYYY-MM-DD` (midnight in `tz`); `YYYY-MM-DD[T ]HH:MM[:SS[.fff]]` (in `tz`);
@@ -1413,6 +1418,13 @@ pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
         && bytes[7] == b'-'
         && bytes[8..10].iter().all(u8::is_ascii_digit);
     if !shape_ok {
+        let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 4 && bytes.get(digits) == Some(&b'-') {
+            return Err(format!(
+                "the year {} has more than 4 digits: smelt handles dates from {FIRST_DATE} to {LAST_DATE}",
+                &s[..digits]
+            ));
+        }
         let year_first =
             bytes.len() > 5 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-';
         return Err(if year_first {
@@ -1428,7 +1440,14 @@ pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
     // Instants end during 9999-12-31 (as the offset has it): the year 9999 is refused whole.
     if date.year() > 9998 {
         return Err(format!(
-            "{} is beyond the last date smelt handles (9998-12-31)",
+            "{} is beyond the last date smelt handles ({LAST_DATE})",
+            &s[..10]
+        ));
+    }
+    // There is no year 0 in feeds' and sitemaps' dates (RFC 2822, W3C): it is refused.
+    if date.year() < 1 {
+        return Err(format!(
+            "{} is before the first date smelt handles ({FIRST_DATE})",
             &s[..10]
         ));
     }
@@ -1516,6 +1535,33 @@ mod tests {
             );
         }
         assert!(parse_date("9998-12-31T23:59:59+14:00", &TimeZone::UTC).is_ok());
+    }
+
+    /// A year of more than 4 digits, or the year 0, is refused saying so.
+    #[test]
+    fn years_run_from_1_to_9998_written_with_4_digits() {
+        let utc = TimeZone::UTC;
+        for (d, why) in [
+            (
+                "10000-01-01",
+                "the year 10000 has more than 4 digits: smelt handles dates from 0001-01-01 to 9998-12-31",
+            ),
+            (
+                "02026-01-01T10:00Z",
+                "the year 02026 has more than 4 digits: smelt handles dates from 0001-01-01 to 9998-12-31",
+            ),
+            (
+                "0000-01-01",
+                "0000-01-01 is before the first date smelt handles (0001-01-01)",
+            ),
+            (
+                "0000-12-31T23:00:00-05:00",
+                "0000-12-31 is before the first date smelt handles (0001-01-01)",
+            ),
+        ] {
+            assert_eq!(parse_date(d, &utc).unwrap_err(), why, "{d}");
+        }
+        assert!(parse_date("0001-01-01T00:00:00Z", &utc).is_ok());
     }
 
     /// `aliases` takes one site path or a list; anything else says so.

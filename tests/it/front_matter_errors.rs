@@ -335,3 +335,30 @@ fn a_tag_collision_points_at_the_tag() {
         ]
     );
 }
+
+/// A year of more than 4 digits is named as such (it is written year first), and the year 0,
+/// which feeds and sitemaps cannot carry, is refused; each at the value.
+#[test]
+fn years_outside_1_to_9998_are_refused_at_the_value() {
+    let s = site_with(
+        "---\ntitle: d\ndate: 10000-01-01\nupdated: 0000-01-01\nsources:\n  - title: S\n    date:  0000-12-31T23:00:00-05:00\n---\nx\n",
+    );
+    let invalid = "is not a valid date:";
+    let (code, out, _) = crate::support::check(s.path(), &["--format", "short"]);
+    assert_eq!(code, 1, "{out}");
+    let errors: Vec<&str> = out.lines().filter(|l| l.contains(": error: ")).collect();
+    assert_eq!(
+        errors,
+        [
+            format!(
+                "content/posts/p.md:3:7: error: `date` value \"10000-01-01\" {invalid} the year 10000 has more than 4 digits: smelt handles dates from 0001-01-01 to 9998-12-31 [front-matter]"
+            ),
+            format!(
+                "content/posts/p.md:4:10: error: `updated` value \"0000-01-01\" {invalid} 0000-01-01 is before the first date smelt handles (0001-01-01) [front-matter]"
+            ),
+            format!(
+                "content/posts/p.md:7:12: error: `sources` item 1 date \"0000-12-31T23:00:00-05:00\" {invalid} 0000-12-31 is before the first date smelt handles (0001-01-01) [front-matter]"
+            ),
+        ]
+    );
+}
