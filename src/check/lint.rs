@@ -35,18 +35,27 @@ pub fn check(site: &Site, scheduled: &[Scheduled], now: Timestamp) -> Vec<Diagno
         let diag = |d: Diagnostic, (l, col): (usize, usize)| {
             d.at_path(&p.source).at(l, col).with_source(p.text.clone())
         };
+        // A missing key is reported at the front matter's closing `---`, where it would go.
+        let closing = crate::front_matter::split(&p.text)
+            .map(|s| (s.body_line.saturating_sub(1).max(1), 1))
+            .unwrap_or((1, 1));
         if p.citation.as_deref().is_none_or(|s| s.trim().is_empty()) && p.sources.is_empty() {
+            let at = if p.key_pos.contains_key("citation") {
+                at("citation")
+            } else {
+                closing
+            };
             out.push(diag(
                 Diagnostic::warning("missing-citation", "post has neither `citation:` nor `sources:`")
                     .with_help("name what the analysis rests on: citation: \"Wall Street Journal, Jan. 26, 2026\", or a `sources:` list of {title, publisher, url, date}"),
-                (1, 1),
+                at,
             ));
         }
         highlights(c, p.highlights.len(), &mut |d| {
             let pos = if p.key_pos.contains_key("highlights") {
                 at("highlights")
             } else {
-                (1, 1)
+                closing
             };
             out.push(diag(d, pos));
         });

@@ -154,7 +154,7 @@ const FAULTS: &[(&str, &str, &str, &str, usize, usize, &str)] = &[
         "missing-citation",
         "warning",
         "content/posts/freight.md",
-        1,
+        9,
         1,
         "post has neither `citation:` nor `sources:`",
     ),

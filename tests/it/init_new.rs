@@ -110,8 +110,8 @@ highlights: []
         (code, out.as_str()),
         (
             Some(0),
-            "content/posts/oil-and-gas-the-quiet-squeeze.md:1:1: warning: post has neither `citation:` nor `sources:` [missing-citation]\n\
-             content/posts/oil-and-gas-the-quiet-squeeze.md:14:13: warning: post has no highlights (expected 2–5) [highlights-count]\n"
+            "content/posts/oil-and-gas-the-quiet-squeeze.md:14:13: warning: post has no highlights (expected 2–5) [highlights-count]\n\
+             content/posts/oil-and-gas-the-quiet-squeeze.md:22:1: warning: post has neither `citation:` nor `sources:` [missing-citation]\n"
         )
     );
     assert_eq!(check(&["--deny-warnings"]).0, Some(1));
