@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::support::{build_dir, smelt, write};
+use crate::support::{build_dir, small_site, smelt, write};
 
 fn site(image_line: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
@@ -93,18 +93,11 @@ fn missing_post_and_site_images_are_reported_at_their_keys() {
 /// of the page with itself), in build and check.
 #[test]
 fn an_alias_to_the_pages_own_url_is_named_as_such() {
-    let tmp = tempfile::tempdir().unwrap();
-    let r = tmp.path();
-    write(
-        r,
-        "site.toml",
-        "title = \"A\"\nbase_url = \"https://example.org/\"\n",
-    );
-    write(
-        r,
+    let tmp = small_site(&[(
         "content/posts/magnet-gap.md",
         "---\ntitle: Magnet Gap\ndate: 2026-01-02\naliases:\n  - /old/\n  - /Posts/magnet-gap/\n---\nBody.\n",
-    );
+    )]);
+    let r = tmp.path();
     let b = build_dir(r, &[]);
     assert_eq!(b.code(), 1, "{}", b.stderr());
     let err = b.stderr();

@@ -414,18 +414,11 @@ fn aliases_write_redirect_pages_and_optionally_a_redirects_file() {
 /// with a warning at the alias naming what was dropped; a plain alias has none.
 #[test]
 fn an_alias_with_a_query_or_fragment_is_its_path_with_a_warning() {
-    let tmp = tempfile::tempdir().unwrap();
-    let r = tmp.path();
-    write(
-        r,
-        "site.toml",
-        "title = \"A\"\nbase_url = \"https://example.org/\"\n",
-    );
-    write(
-        r,
+    let tmp = small_site(&[(
         "content/posts/magnet-gap.md",
         "---\ntitle: Magnet Gap\ndate: 2026-01-02\naliases:\n  - /old/\n  - /story.php?id=7\n  - /2019/gap/#prices\n---\nBody.\n",
-    );
+    )]);
+    let r = tmp.path();
     let b = build_dir(r, &[]);
     assert_eq!(b.code(), 0, "{}", b.stderr());
     let err = b.stderr();

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::support::{build_dir, build_errors, check, smelt, write};
+use crate::support::{build_dir, build_errors, check, small_site, smelt, write};
 
 /// A site with `files` (site-relative path, text) and a minimal site.toml (unless given).
 fn site(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -225,13 +225,8 @@ fn sources_that_meet_on_a_changed_slug_are_a_duplicate_permalink_error() {
 /// one error naming all five, at the last one written, in build and check alike.
 #[test]
 fn many_sources_of_one_url_are_one_error_naming_them_all() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = small_site(&[]);
     let r = tmp.path();
-    write(
-        r,
-        "site.toml",
-        "title = \"A\"\nbase_url = \"https://example.org/\"\n",
-    );
     for (i, rel) in ["dup-one.md", "dup-two.md", "dup-three.md"]
         .iter()
         .enumerate()

@@ -100,6 +100,21 @@ pub fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
+/// A site in a temp folder: a minimal `site.toml` (title `A`, base URL
+/// `https://example.org/`) and `files` (site-relative path, text).
+pub fn small_site(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "site.toml",
+        "title = \"A\"\nbase_url = \"https://example.org/\"\n",
+    );
+    for (rel, text) in files {
+        write(tmp.path(), rel, text);
+    }
+    tmp
+}
+
 /// Builds the site at `site` into a fresh temp folder with extra CLI args.
 pub fn build_dir(site: &Path, args: &[&str]) -> Built {
     let tmp = tempfile::tempdir().unwrap();
