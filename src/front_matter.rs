@@ -1456,7 +1456,8 @@ pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
         return date
             .to_zoned(tz.clone())
             .map(whole_minute_offset)
-            .map_err(|e| format!("cannot place it in the site time zone: {e}"));
+            .map_err(|e| format!("cannot place it in the site time zone: {e}"))
+            .and_then(|z| after_year_0(z, &s[..10]));
     }
     // Normalise `date time` and `time offset` spacing to RFC 3339 shape.
     let mut norm = String::with_capacity(s.len());
@@ -1494,7 +1495,19 @@ pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
         None if zone_part.is_empty() => dt.to_zoned(tz.clone()).map_err(|e| e.to_string())?,
         None => return Err(format!("unknown offset {zone_part:?}")),
     };
-    Ok(whole_minute_offset(zoned))
+    after_year_0(whole_minute_offset(zoned), &s[..10])
+}
+
+/// `z` when it is in the year 1 or later also in UTC, which feeds and sitemaps may write: a
+/// date early on 0001-01-01 east of UTC, or in a zone whose offset then had seconds, is the
+/// year 0 there.
+fn after_year_0(z: Zoned, written: &str) -> Result<Zoned, String> {
+    if z.year() < 1 || z.with_time_zone(TimeZone::UTC).year() < 1 {
+        return Err(format!(
+            "{written} at this time and offset is still the year 0 in UTC, before the first date smelt handles ({FIRST_DATE} 00:00 UTC)"
+        ));
+    }
+    Ok(z)
 }
 
 /// `z` itself when its offset is a whole number of minutes, else the same instant in UTC:
@@ -1538,6 +1551,24 @@ mod tests {
     }
 
     /// A year of more than 4 digits, or the year 0, is refused saying so.
+    /// A date that is the year 1 as written but the year 0 in UTC (east of UTC, or moved to
+    /// UTC for a local-mean-time offset with seconds) is refused: feeds would write 0000.
+    #[test]
+    fn the_year_1_must_be_the_year_1_in_utc() {
+        let berlin = TimeZone::get("Europe/Berlin").unwrap();
+        for (d, tz) in [
+            ("0001-01-01", &berlin),
+            ("0001-01-01T00:30:00+01:00", &TimeZone::UTC),
+        ] {
+            assert_eq!(
+                parse_date(d, tz).unwrap_err(),
+                "0001-01-01 at this time and offset is still the year 0 in UTC, before the first date smelt handles (0001-01-01 00:00 UTC)"
+            );
+        }
+        assert!(parse_date("0001-01-01", &TimeZone::UTC).is_ok());
+        assert!(parse_date("0001-01-01T12:00:00", &berlin).is_ok());
+    }
+
     #[test]
     fn years_run_from_1_to_9998_written_with_4_digits() {
         let utc = TimeZone::UTC;
