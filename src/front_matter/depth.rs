@@ -1,5 +1,5 @@
 //! A guard run before the YAML parser: flow collections (`[…]`, `{…}`) nested deeper than
-//! [`MAX_DEPTH`].
+//! [`MAX_DEPTH`]; and, for the parser's errors, the flow collection nothing closes.
 //!
 //! The YAML scanner serde_yaml uses (unsafe-libyaml) takes time quadratic in the nesting
 //! depth of flow collections before its recursion limit (128) stops it: 100,000 nested `[`
@@ -14,15 +14,40 @@ pub const MAX_DEPTH: usize = 128;
 /// (line start, after `: `, `- `, `? `) or inside a flow collection (after `[`, `{`, `,`,
 /// `:`); skips quoted scalars and `#` comments. Linear time.
 pub fn too_deep(yaml: &str, limit: usize) -> Option<usize> {
+    scan(yaml, limit).too_deep
+}
+
+/// Byte offset (in `yaml`) of the outermost `[` or `{` that opens a flow collection nothing
+/// closes, if any: read as [`too_deep`] reads, so brackets in comments, quotes, block
+/// scalars and the continuation lines of plain text are not taken for one.
+pub fn unclosed(yaml: &str) -> Option<usize> {
+    scan(yaml, usize::MAX).unclosed
+}
+
+/// What one pass over the flow brackets of a YAML text found.
+struct Scan {
+    /// The first bracket nested deeper than the limit.
+    too_deep: Option<usize>,
+    /// The outermost bracket still open at the end.
+    unclosed: Option<usize>,
+}
+
+fn scan(yaml: &str, limit: usize) -> Scan {
     let mut depth = 0usize;
+    // Where the outermost open collection opened.
+    let mut outer = 0usize;
     // The last character that is not a space on this line, or '\n' where a value starts at
     // the beginning of a line (the document's start, the line after `key:`).
     let mut prev = '\n';
     let mut line_start = 0;
     // A block scalar (`|`, `>`) opened on this line: the indentation its text lines exceed.
     let mut block: Option<usize> = None;
+    // No character but blanks yet on this line.
+    let mut line_start_blank = true;
     let mut chars = yaml.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
+        let first_on_line = line_start_blank;
+        line_start_blank = c == '\n' || (first_on_line && matches!(c, ' ' | '\t' | '\r'));
         let opens_value = if depth == 0 {
             matches!(prev, '\n' | ':' | '-' | '?')
         } else {
@@ -57,9 +82,15 @@ pub fn too_deep(yaml: &str, limit: usize) -> Option<usize> {
                 block = Some(parent_indent(&yaml[line_start..at], prev));
             }
             '[' | '{' if opens_value => {
+                if depth == 0 {
+                    outer = at;
+                }
                 depth += 1;
                 if depth > limit {
-                    return Some(at);
+                    return Scan {
+                        too_deep: Some(at),
+                        unclosed: None,
+                    };
                 }
             }
             ']' | '}' if depth > 0 => depth -= 1,
@@ -68,7 +99,9 @@ pub fn too_deep(yaml: &str, limit: usize) -> Option<usize> {
             // where a value starts too (`a- [` is text).
             ':' | '-' | '?' if depth == 0 => {
                 let spaced = chars.peek().is_none_or(|&(_, n)| n.is_whitespace());
-                let indicator = spaced && (c == ':' || opens_value);
+                // Plain text goes on over lines, but never with a line starting `- ` or
+                // `? `: that is the next entry.
+                let indicator = spaced && (c == ':' || opens_value || first_on_line);
                 prev = if indicator { c } else { 'a' };
                 continue;
             }
@@ -76,7 +109,10 @@ pub fn too_deep(yaml: &str, limit: usize) -> Option<usize> {
         }
         prev = c;
     }
-    None
+    Scan {
+        too_deep: None,
+        unclosed: (depth > 0).then_some(outer),
+    }
 }
 
 /// The indentation a block scalar's text must exceed, from the text of its line before the
@@ -162,6 +198,15 @@ mod tests {
         let lines = "tags: [\n  [a,\n   [b]],\n  {k: [c]}]\nlist:\n  - [[x]]\n";
         assert_eq!(too_deep(lines, 3), None);
         assert_eq!(too_deep(lines, 2), Some(lines.find("[b]").unwrap()));
+        // A list entry after an entry of plain text is an entry, not more text.
+        let after_text = "tags:\n  - a\n  - [[[x]]]\n";
+        assert_eq!(
+            too_deep(after_text, 2),
+            Some(after_text.find("[x").unwrap())
+        );
+        let open = "h:\n  - [x]\n  - {a: \"]\",\n";
+        assert_eq!(unclosed(open), open.find('{'));
+        assert_eq!(unclosed("note: a\n  [b\n# [c\ntags: [x]\n"), None);
     }
 
     /// Nested lists and maps of text that holds brackets, quotes, `#` and `: `.

@@ -430,43 +430,15 @@ fn runaway_quote(yaml: &str, error_line: usize) -> Option<(usize, usize)> {
     None
 }
 
-/// The first flow collection (`[` or `{` starting a value: after `key:`, `- ` or at the
-/// start of a line) that nothing closes: its 1-based (line, col) in `yaml` and its bracket.
-/// Quotes, comments and block scalar (`|`, `>`) lines are skipped.
+/// The outermost flow collection (`[` or `{` opening a value) that nothing closes: its
+/// 1-based (line, col) in `yaml` and its bracket. Read as the depth guard reads (see
+/// [`super::depth::unclosed`]): brackets in quotes, comments, block scalars and plain text
+/// continued over lines are not collections.
 fn unclosed_flow(yaml: &str) -> Option<(usize, usize, char)> {
-    let literal = block_scalar_lines(yaml);
-    // Bytes before this offset belong to a collection already found closed.
-    let mut skip_to = 0;
-    let mut line_start = 0;
-    for (i, text) in yaml.split('\n').enumerate() {
-        let start = line_start;
-        line_start += text.len() + 1;
-        if start < skip_to || literal.get(i) == Some(&true) {
-            continue;
-        }
-        let mut t = text.trim_start_matches([' ', '\t']);
-        while let Some(r) = t.strip_prefix("- ").or_else(|| t.strip_prefix("-\t")) {
-            t = r.trim_start_matches([' ', '\t']);
-        }
-        if !t.starts_with(['[', '{']) {
-            let Some(colon) = super::find_key_colon(t) else {
-                continue;
-            };
-            t = t[colon + 1..].trim_start_matches([' ', '\t']);
-        }
-        let Some(open) = t.chars().next().filter(|c| matches!(c, '[' | '{')) else {
-            continue;
-        };
-        let at = start + (text.len() - t.len());
-        match super::flow_scan(yaml, at) {
-            Some((_, close)) => skip_to = close + 1,
-            None => {
-                let (l, c) = crate::config::line_col(yaml, at);
-                return Some((l, c, open));
-            }
-        }
-    }
-    None
+    let at = super::depth::unclosed(yaml)?;
+    let open = yaml[at..].chars().next()?;
+    let (l, c) = crate::config::line_col(yaml, at);
+    Some((l, c, open))
 }
 
 /// `true` when a quote after `before` (the start of its line) opens a value: only blanks,

@@ -256,6 +256,28 @@ fn a_bracket_left_open_on_the_last_line_is_named_where_it_opens() {
             );
         }
     }
+    // A bracket in a comment or in plain text continued over lines is not the one left
+    // open, and is not blamed when something else is wrong.
+    for (before, line) in [
+        ("# for example: [a, b\n", 5),
+        ("summary: this is\n  [a note\n", 6),
+        ("tags:\n  - a\n  # was: [b\n", 7),
+    ] {
+        let post = format!("{head}{before}extra: [x,\n---\nBody.\n");
+        let s = site_with(&post);
+        let (_, out, _) = crate::support::check(s.path(), &["--format", "short"]);
+        let errors: Vec<&str> = out.lines().filter(|l| l.contains(": error: ")).collect();
+        assert_eq!(
+            errors,
+            [format!("content/posts/p.md:{line}:8: {}", never("["))],
+            "{post:?}"
+        );
+    }
+    let post = format!("{head}# e.g.: [a\nsources:\n  - title: a\n   url: b\n---\nBody.\n");
+    let s = site_with(&post);
+    let (_, out, _) = crate::support::check(s.path(), &["--format", "short"]);
+    assert!(!out.contains("never closed"), "{out}");
+    assert!(!out.contains("p.md:4:"), "{out}");
 }
 
 /// The lines of `smelt check --format short` on `root` that are errors or `rule` warnings.
