@@ -994,7 +994,11 @@ impl Parser<'_> {
         let written = (|| {
             let text = self.ctx.source.split('\n').nth(line.checked_sub(1)?)?;
             let from = text.char_indices().nth(col.checked_sub(1)?)?.0;
-            let token = text[from..].split([',', ']', '}', '#']).next()?.trim();
+            let mut token = text[from..].split([',', ']', '}', '#']).next()?.trim();
+            // An anchor (`&n`) or tag (`!!float`) before the number is not its text.
+            while token.starts_with(['&', '!']) {
+                token = token.split_once([' ', '\t'])?.1.trim_start();
+            }
             let same = serde_yaml::from_str::<Value>(token).ok()? == Value::Number(n.clone());
             same.then(|| token.to_string())
         })();
@@ -1905,6 +1909,15 @@ mod tests {
         assert_eq!(f.citation.as_deref(), Some(".inf"));
         assert_eq!(f.tags, ["1.50", "0o17", "2024"]);
         assert_eq!(f.highlights, ["1_000", "2.0"]);
+        // An anchor or tag before the number is not part of its text.
+        let f = fm(
+            "---\ntitle: !!float 3.10\ndate: 2024-01-01\ntags: [!!float 2.50, &m 7.0]\nhighlights:\n  - &n 1.50\n  - *n\n---\n",
+            DocKind::Post,
+        )
+        .unwrap();
+        assert_eq!(f.title, "3.10");
+        assert_eq!(f.tags, ["2.50", "7.0"]);
+        assert_eq!(f.highlights[0], "1.50");
     }
 
     #[test]
