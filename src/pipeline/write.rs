@@ -833,23 +833,23 @@ fn swap_in(staging: &Path, out: &Path) -> Result<bool, Error> {
     Ok(remove_tree(&old).is_ok())
 }
 
-/// Fails with a clear message when smelt may not create files in the folder `out`: probed by
-/// creating (and removing) a file, which asks the operating system rather than guessing from
-/// permission bits (owner, group, ACLs, read-only mounts).
+/// Fails with a clear message when smelt may not create files in the folder `out`: when it
+/// has no write permission for anyone (made read-only on purpose, refused even where the
+/// write would succeed, as root in a container or CI), or when creating (and removing) a
+/// probe file fails, which asks the operating system about owner, group, ACLs and read-only
+/// mounts rather than guessing from the other permission bits.
 fn check_writable(out: &Path) -> Result<(), Error> {
-    // A folder its owner made read-only is refused even where the write would succeed
-    // (as root, in a container or CI): the mode says what the owner wants.
     #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(out) {
+    if let Ok(meta) = std::fs::metadata(out)
+        && meta.permissions().readonly()
+    {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o7777;
-        if mode & 0o200 == 0 {
-            return Err(Error::Usage(format!(
-                "the output folder {} is read-only (mode {mode:o}); smelt replaces its contents on every build, so make it writable (e.g. `chmod u+w {}`) or choose another --output-dir",
-                out.display(),
-                out.display()
-            )));
-        }
+        return Err(Error::Usage(format!(
+            "the output folder {} is read-only (mode {mode:o}); smelt replaces its contents on every build, so make it writable (e.g. `chmod u+w {}`) or choose another --output-dir",
+            out.display(),
+            out.display()
+        )));
     }
     let probe = out.join(format!(".smelt-write-test-{}", std::process::id()));
     match std::fs::OpenOptions::new()

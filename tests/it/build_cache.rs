@@ -531,6 +531,13 @@ fn a_read_only_output_folder_is_refused() {
     assert_eq!(manifest_of(&public), before);
     assert_eq!(mode(&public), 0o555);
     assert!(!site.join(".public.smelt-staging").exists());
+    // Writable by its group only (as for a shared web folder): not read-only.
+    set_mode(&public, 0o575);
+    let (code, stderr) = build_status(site);
+    assert!(!stderr.contains("is read-only"), "{stderr}");
+    if code == 0 {
+        assert_ne!(manifest_of(&public), before);
+    }
     set_mode(&public, 0o755);
     let (code, stderr) = build_status(site);
     assert_eq!(code, 0, "{stderr}");
