@@ -938,7 +938,17 @@ impl Parser<'_> {
                         Vec::new()
                     }
                 };
-                (self.fm.aliases, self.fm.alias_pos) = aliases.into_iter().unzip();
+                // One old URL written twice (as is, in another spelling, or through a YAML
+                // alias) is one redirect: later repeats are dropped.
+                let mut seen = std::collections::HashSet::new();
+                (self.fm.aliases, self.fm.alias_pos) = aliases
+                    .into_iter()
+                    .filter(|(a, _)| {
+                        let path = crate::pipeline::index::normalize_alias(a)
+                            .map_or_else(|_| a.clone(), |p| p.to_lowercase());
+                        seen.insert(path)
+                    })
+                    .unzip();
             }
             "image" => {
                 let image = self.text(key, &v, true);

@@ -382,10 +382,9 @@ fn check_paths(
 type Claim = (String, String, Option<(String, usize, usize)>);
 
 /// One `duplicate-permalink` error per site path claimed more than once (paths that differ
-/// only in letter case are one path), naming every claimant. It is located at the last
-/// claimant written in a file, which is named first: `content/posts/c.md, content/posts/a.md
-/// and content/posts/b.md all want the URL /posts/same/`. Returns the contested site paths,
-/// lower-cased.
+/// only in letter case are one path), naming every claimant. It is located at the last claimant written in a file, which is named
+/// first: `3 sources want the URL /posts/same/: content/posts/c.md; content/posts/a.md;
+/// content/posts/b.md`. Returns the contested site paths, lower-cased.
 fn duplicate_paths(claims: Vec<Claim>, diags: &mut Diagnostics) -> HashSet<String> {
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
@@ -417,16 +416,18 @@ fn duplicate_paths(claims: Vec<Claim>, diags: &mut Diagnostics) -> HashSet<Strin
                 .filter(|&&i| i != primary)
                 .map(|&i| claims[i].1.as_str()),
         );
-        let listed = match names.split_last() {
-            Some((last, rest)) if rest.len() == 1 => format!("{} and {last} both", rest[0]),
-            Some((last, rest)) => format!("{} and {last} all", rest.join(", ")),
-            None => continue,
+        // Names can hold commas and "and" (`the alias "/a/" of content/posts/b.md`): three or
+        // more are listed after a colon, one per `;`.
+        let message = match names.as_slice() {
+            [one, two] => format!("{one} and {two} both want the URL {path}"),
+            _ => format!(
+                "{} sources want the URL {path}: {}",
+                names.len(),
+                names.join("; ")
+            ),
         };
-        let mut d = Diagnostic::error(
-            "duplicate-permalink",
-            format!("{listed} want the URL {path}"),
-        )
-        .with_help("give all but one of them a different `slug:` in its front matter (URLs that differ only in letter case collide on case-insensitive file systems)");
+        let mut d = Diagnostic::error("duplicate-permalink", message)
+        .with_help("keep one: give the others a different `slug:` in their front matter, or remove the alias (URLs that differ only in letter case collide on case-insensitive file systems)");
         if let Some((src, l, c)) = at {
             d = d.at_path(src).at(*l, *c);
         }

@@ -254,7 +254,10 @@ fn many_sources_of_one_url_are_one_error_naming_them_all() {
     assert_eq!(errors.len(), 1, "{errors:#?}");
     let (at, e) = errors[0].split_once(": ").unwrap();
     assert_eq!(at, "content/posts/dup-one.md:4:7");
-    assert!(e.contains(" all want the URL /posts/same/"), "{e}");
+    assert!(
+        e.starts_with("5 sources want the URL /posts/same/: content/posts/dup-one.md; "),
+        "{e}"
+    );
     for f in [
         "dup-one.md",
         "dup-two.md",
@@ -275,5 +278,21 @@ fn many_sources_of_one_url_are_one_error_naming_them_all() {
         .filter(|l| l.contains("[duplicate-permalink]"))
         .collect();
     assert_eq!(lines.len(), 1, "{out}");
-    assert!(lines[0].contains(" all want the URL /posts/same/"), "{out}");
+    assert!(
+        lines[0].contains(": 5 sources want the URL /posts/same/: "),
+        "{out}"
+    );
+}
+
+/// One alias written twice in a post (as is, or through a YAML alias) is one redirect, not
+/// a URL the post contests with itself.
+#[test]
+fn an_alias_written_twice_is_one_redirect() {
+    let tmp = small_site(&[(
+        "content/posts/t.md",
+        "---\ntitle: T\ndate: 2026-01-01\naliases:\n  - &q /old/\n  - *q\n  - /old/\n---\nx\n",
+    )]);
+    let b = build_dir(tmp.path(), &[]);
+    assert_eq!(b.code(), 0, "{}", b.stderr());
+    assert!(b.read("old/index.html").contains("url=/posts/t/"));
 }
