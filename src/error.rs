@@ -345,6 +345,9 @@ impl miette::Diagnostic for HumanReport<'_> {
 /// `… (while rendering /posts/x/ from content/posts/x.md)`.
 pub const WHILE_RENDERING: &str = " (while rendering ";
 
+/// What a merged render error puts before the count of the other pages it stands for.
+const MORE_PAGES: &str = ", and ";
+
 /// An ordered, append-only list of diagnostics collected by a stage.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
@@ -402,11 +405,13 @@ impl Diagnostics {
     fn merge_repeated_renders(&mut self) {
         /// Pages named in a merged message besides the first.
         const NAMED: usize = 3;
+        // (where the page part starts, where it ends) of a message naming one page; `None`
+        // for other messages and for one merged before (sorting again changes nothing).
         let split = |d: &Diagnostic| -> Option<(usize, usize)> {
             let at = d.message.find(WHILE_RENDERING)?;
-            d.message
-                .ends_with(')')
-                .then_some((at, d.message.len() - 1))
+            let end = d.message.len().checked_sub(1)?;
+            let page = &d.message[(at + WHILE_RENDERING.len()).min(end)..end];
+            (d.message.ends_with(')') && !page.contains(MORE_PAGES)).then_some((at, end))
         };
         let mut out: Vec<Diagnostic> = Vec::with_capacity(self.items.len());
         // For the last item of `out`: the other pages it stands for.
@@ -426,7 +431,7 @@ impl Diagnostics {
             d.message.insert_str(
                 end,
                 &format!(
-                    ", and {n} more page{}: {}",
+                    "{MORE_PAGES}{n} more page{}: {}",
                     if n == 1 { "" } else { "s" },
                     pages.join(", ")
                 ),
@@ -446,9 +451,13 @@ impl Diagnostics {
                 ) == (d.severity, d.rule, &d.path, d.line, d.col, &d.help)
                 && last.message[..last_at] == d.message[..at]
             {
-                // The page path, without " from <source>".
+                // The page path, without " from <source>", once.
                 let page = &d.message[at + WHILE_RENDERING.len()..end];
-                more.push(page.split(" from ").next().unwrap_or(page).to_string());
+                let page = page.split(" from ").next().unwrap_or(page).to_string();
+                let first = &last.message[last_at + WHILE_RENDERING.len()..];
+                if !first.starts_with(&format!("{page} ")) && !more.contains(&page) {
+                    more.push(page);
+                }
                 continue;
             }
             if let Some(last) = out.last_mut() {
@@ -610,6 +619,14 @@ mod tests {
             6,
             "/tags/ from the tag index",
         ));
+        // A second source of /posts/b/ (two posts wanting one URL) is not a sixth page.
+        d.push(at(
+            "Variable `x` is not defined.",
+            6,
+            "/posts/b/ from content/posts/b-copy.md",
+        ));
+        d.sort();
+        // Sorting again (as a caller adding more may) changes nothing.
         d.sort();
         let got: Vec<String> = d.into_vec().iter().map(Diagnostic::short).collect();
         assert_eq!(
