@@ -100,8 +100,14 @@ pub fn run(args: ListArgs) -> u8 {
             .as_ref()
             .map(|d| d.date().to_string())
             .unwrap_or_else(|| "----------".into());
-        // One row per post: a title written over several lines is shown on one.
-        let title = r.title.split_whitespace().collect::<Vec<_>>().join(" ");
+        // One row per post: a title written over several lines is shown on one, and control
+        // characters (terminal escapes) are left out.
+        let title = r
+            .title
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace(char::is_control, "");
         crate::outln!(
             "{date}  {:<status_w$}  {:<source_w$}  {title}",
             r.status(),

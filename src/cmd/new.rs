@@ -315,14 +315,14 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<(PathBuf, Vec<
         ));
     }
     let mut notes = Vec::new();
+    let device = crate::slug::change(args.slug.as_deref().unwrap_or(title), &slug);
     if let Some(written) = &args.slug
         && *written != slug
+        && !matches!(device, Some(crate::slug::SlugChange::DeviceName(_)))
     {
         notes.push(format!("--slug {written:?} written as `{slug}`"));
     }
-    if let Some(crate::slug::SlugChange::DeviceName(d)) =
-        crate::slug::change(args.slug.as_deref().unwrap_or(title), &slug)
-    {
+    if let Some(crate::slug::SlugChange::DeviceName(d)) = device {
         notes.push(format!(
             "`{d}` is a Windows device name, which cannot be a file or folder name on Windows, so the post's file and URL use `{slug}`"
         ));

@@ -253,8 +253,8 @@ fn list_shows_drafts_and_scheduled_posts_with_flags() {
     assert!(o.status.success());
     std::fs::write(
         site.join("content/posts/next-year.md"),
-        // A title over two lines is listed on one.
-        "---\ntitle: |\n  Next\n  Year\ndate: 2999-01-01\nauthor: editor\n---\nLater.\n",
+        // A title over two lines, with a control character, is listed on one line without it.
+        "---\ntitle: \"Next\\nYear\\a\"\ndate: 2999-01-01\nauthor: editor\n---\nLater.\n",
     )
     .unwrap();
     let list = |args: &[&str]| {
@@ -527,6 +527,13 @@ fn new_takes_a_slug_when_the_title_gives_none() {
     );
     let text = std::fs::read_to_string(site.path().join("content/posts/exclaim-q3.md")).unwrap();
     assert!(text.contains("title: \"!!!\""), "{text}");
+    // A device name given as --slug: one note, about the device name.
+    let o = new_post(site.path(), &["Third", "--slug", "CON"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "note: `con` is a Windows device name, which cannot be a file or folder name on Windows, so the post's file and URL use `con-1`\n"
+    );
     let o = new_post(site.path(), &["Other", "--slug", "?"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
