@@ -158,7 +158,8 @@ fn rewrite_urls(html: &str, resolve: std::sync::Arc<Resolve>, for_feeds: bool) -
     ];
     let mut document_content_handlers = Vec::new();
     if for_feeds {
-        element_content_handlers.push(element!("a.heading-anchor", |el| {
+        // Only the anchors smelt writes: last in a heading, pointing at it.
+        element_content_handlers.push(element!(HEADING_ANCHORS, |el| {
             el.remove();
             Ok(())
         }));
@@ -177,6 +178,10 @@ fn rewrite_urls(html: &str, resolve: std::sync::Arc<Resolve>, for_feeds: bool) -
     )
     .unwrap_or_else(|_| html.to_string())
 }
+
+/// The heading anchors smelt writes (`<h2 id="x">Title <a class="heading-anchor"
+/// href="#x">#</a></h2>`), and not a link of that class the author wrote elsewhere.
+const HEADING_ANCHORS: &str = "h1 > a.heading-anchor[href^='#'], h2 > a.heading-anchor[href^='#'], h3 > a.heading-anchor[href^='#'], h4 > a.heading-anchor[href^='#'], h5 > a.heading-anchor[href^='#'], h6 > a.heading-anchor[href^='#']";
 
 /// Prepares post HTML for a feed entry: makes every URL absolute against `permalink` (an
 /// absolute URL), that is relative (`chart.png`, `../other/`), root-relative
@@ -299,6 +304,12 @@ mod tests {
         assert_eq!(
             feed_html(html, "https://example.org/posts/x/"),
             "<h2 id=\"a\">Rare &amp; Earths </h2>\n\n<p>Text <a href=\"https://example.org/posts/x/#a\">up</a>.</p>"
+        );
+        // A link of that class the author wrote in the text is kept.
+        let own = "<p><a class=\"heading-anchor x\" href=\"/y/\">keep</a></p>";
+        assert_eq!(
+            feed_html(own, "https://example.org/posts/x/"),
+            "<p><a class=\"heading-anchor x\" href=\"https://example.org/y/\">keep</a></p>"
         );
         // Listing summaries keep both (they are shown on the site).
         assert_eq!(rebase_relative_urls(html, "/posts/x/"), html);
