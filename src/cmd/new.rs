@@ -248,26 +248,22 @@ fn create(root: &Path, config: &Config, args: &NewArgs) -> Result<(PathBuf, Vec<
     if title.is_empty() {
         return Err("the title is empty".into());
     }
-    let slug = match &args.slug {
-        Some(written) => {
-            let slug = crate::slug::slugify(written);
-            if slug.is_empty() {
-                return Err(format!(
-                    "cannot make a file name from --slug {written:?}; use letters or digits, e.g. --slug copper-q3"
-                ));
-            }
-            slug
-        }
-        None => {
-            let slug = crate::slug::slugify(title);
-            if slug.is_empty() {
-                return Err(format!(
-                    "cannot make a file name from the title {title:?}; give one with --slug, e.g. --slug copper-q3"
-                ));
-            }
-            slug
-        }
+    // The file name and slug: from --slug when given, else from the title.
+    let (from, what) = match &args.slug {
+        Some(written) => (written.as_str(), format!("--slug {written:?}")),
+        None => (title, format!("the title {title:?}")),
     };
+    let slug = crate::slug::slugify(from);
+    if slug.is_empty() {
+        return Err(format!(
+            "cannot make a file name from {what}; {} letters or digits, e.g. --slug copper-q3",
+            if args.slug.is_some() {
+                "use"
+            } else {
+                "give one with --slug that has"
+            }
+        ));
+    }
     let ids = author_ids(root);
     let author = match &args.author {
         Some(a) if ids.iter().any(|i| i == a) => Some(a.clone()),

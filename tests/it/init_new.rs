@@ -508,7 +508,7 @@ fn new_takes_a_slug_when_the_title_gives_none() {
     let o = new_post(site.path(), &["!!!"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("cannot make a file name from the title \"!!!\"; give one with --slug, e.g. --slug copper-q3"),
+        stderr(&o).contains("cannot make a file name from the title \"!!!\"; give one with --slug that has letters or digits, e.g. --slug copper-q3"),
         "{}",
         stderr(&o)
     );
