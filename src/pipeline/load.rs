@@ -288,6 +288,20 @@ pub fn load(root: &Path, theme: &Theme) -> Loaded {
     }
 }
 
+/// `true` when `e` is the operating system's "too many levels of symbolic links" (ELOOP;
+/// std has no stable kind for it).
+fn is_link_loop(e: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = e;
+        false
+    }
+}
+
 /// Files under `dir`, sorted, skipping ignored names; follows symlinks, warns on loops.
 fn walk_sorted(dir: &Path, diags: &mut Diagnostics, root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -323,6 +337,11 @@ fn walk_sorted(dir: &Path, diags: &mut Diagnostics, root: &Path) -> Vec<PathBuf>
                         "broken symbolic link to {} (no such file); skipped",
                         crate::error::display_path(target)
                     )
+                } else if let Some(io) = e.io_error()
+                    && link.is_some()
+                    && is_link_loop(io)
+                {
+                    "symbolic link loop (links that point at each other); skipped".to_string()
                 } else if let Some(io) = e.io_error() {
                     let what = if link.is_some() {
                         "symbolic link"

@@ -1077,9 +1077,13 @@ fn symlink_loops_in_content_end_the_walk_with_a_warning() {
             "{loop_dir}: {err}"
         );
     }
+    // Named as a loop where the OS error says so (Linux's ELOOP).
+    #[cfg(target_os = "linux")]
     for dangling in ["content/posts/ping", "content/posts/pong"] {
         assert!(
-            err.contains(&format!("{dangling}: cannot read this symbolic link: ")),
+            err.contains(&format!(
+                "{dangling}: symbolic link loop (links that point at each other); skipped"
+            )),
             "{dangling}: {err}"
         );
     }
