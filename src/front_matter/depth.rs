@@ -44,10 +44,19 @@ fn scan(yaml: &str, limit: usize) -> Scan {
     let mut block: Option<usize> = None;
     // No character but blanks yet on this line.
     let mut line_start_blank = true;
+    // This line's indentation, and whether it may go on with plain text from the lines
+    // before, begun on a line indented `text_indent`.
+    let (mut indent, mut continuing, mut text_indent) = (0usize, false, 0usize);
     let mut chars = yaml.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
         let first_on_line = line_start_blank;
         line_start_blank = c == '\n' || (first_on_line && matches!(c, ' ' | '\t' | '\r'));
+        if first_on_line && !line_start_blank {
+            indent = at.saturating_sub(line_start);
+            if !continuing {
+                text_indent = indent;
+            }
+        }
         let opens_value = if depth == 0 {
             matches!(prev, '\n' | ':' | '-' | '?')
         } else {
@@ -69,6 +78,7 @@ fn scan(yaml: &str, limit: usize) -> Scan {
                     } else {
                         'a'
                     };
+                    continuing = prev == 'a';
                     line_start = next;
                 }
                 continue;
@@ -95,13 +105,29 @@ fn scan(yaml: &str, limit: usize) -> Scan {
             }
             ']' | '}' if depth > 0 => depth -= 1,
             '"' | '\'' if opens_value => skip_quoted(&mut chars, c),
+            // An anchor or tag before a value (`&a [`, `!!str |`) leaves it a value start.
+            '&' | '!' if opens_value => {
+                while chars
+                    .next_if(|&(_, n)| {
+                        !n.is_whitespace() && !matches!(n, ',' | '[' | ']' | '{' | '}')
+                    })
+                    .is_some()
+                {}
+                continue;
+            }
             // In block context `:` is an indicator before a space, and `-` and `?` only
             // where a value starts too (`a- [` is text).
             ':' | '-' | '?' if depth == 0 => {
                 let spaced = chars.peek().is_none_or(|&(_, n)| n.is_whitespace());
-                // Plain text goes on over lines, but never with a line starting `- ` or
-                // `? `: that is the next entry.
-                let indicator = spaced && (c == ':' || opens_value || first_on_line);
+                // Plain text goes on over more indented lines, even one starting `- `; a
+                // line starting `- ` or `? ` no more indented than where the text began is
+                // the next entry.
+                let entry = first_on_line && c != ':' && (!continuing || indent <= text_indent);
+                let indicator = spaced && (c == ':' || opens_value || entry);
+                if indicator && continuing {
+                    continuing = false;
+                    text_indent = indent;
+                }
                 prev = if indicator { c } else { 'a' };
                 continue;
             }
@@ -198,6 +224,14 @@ mod tests {
         let lines = "tags: [\n  [a,\n   [b]],\n  {k: [c]}]\nlist:\n  - [[x]]\n";
         assert_eq!(too_deep(lines, 3), None);
         assert_eq!(too_deep(lines, 2), Some(lines.find("[b]").unwrap()));
+        // A more indented `- ` line goes on with the text before; an anchor or tag before a
+        // block scalar or a collection leaves it one.
+        let more_text = "summary: This is text\n  - [[[x\nlist:\n  - first point\n    - [[[y\n";
+        assert_eq!(too_deep(more_text, 1), None);
+        assert_eq!(unclosed(more_text), None);
+        let props = "summary: &s |\n  - [[[x\nnote: !!str >\n  [[[y\nt: &t [[a]]\n";
+        assert!(serde_yaml::from_str::<serde_yaml::Value>(props).is_ok());
+        assert_eq!(too_deep(props, 1), Some(props.find("[a").unwrap()));
         // A list entry after an entry of plain text is an entry, not more text.
         let after_text = "tags:\n  - a\n  - [[[x]]]\n";
         assert_eq!(

@@ -273,11 +273,24 @@ fn a_bracket_left_open_on_the_last_line_is_named_where_it_opens() {
             "{post:?}"
         );
     }
-    let post = format!("{head}# e.g.: [a\nsources:\n  - title: a\n   url: b\n---\nBody.\n");
-    let s = site_with(&post);
-    let (_, out, _) = crate::support::check(s.path(), &["--format", "short"]);
-    assert!(!out.contains("never closed"), "{out}");
-    assert!(!out.contains("p.md:4:"), "{out}");
+    for (fm, blamed) in [
+        ("# e.g.: [a\nsources:\n  - title: a\n   url: b\n", "p.md:4:"),
+        (
+            "highlights:\n  - first point that goes on\n    - [see note\n  - second\nextra:\n  b: 1\n c: 2\n",
+            "p.md:6:",
+        ),
+        (
+            "summary: !!str |\n  Points:\n  - [draft\nsources:\n  - a\n b\n",
+            "p.md:6:",
+        ),
+    ] {
+        let post = format!("{head}{fm}---\nBody.\n");
+        let s = site_with(&post);
+        let (code, out, _) = crate::support::check(s.path(), &["--format", "short"]);
+        assert_eq!(code, 1, "{post:?}");
+        assert!(!out.contains("never closed"), "{post:?}: {out}");
+        assert!(!out.contains(blamed), "{post:?}: {out}");
+    }
 }
 
 /// The lines of `smelt check --format short` on `root` that are errors or `rule` warnings.
