@@ -348,6 +348,16 @@ pub const WHILE_RENDERING: &str = " (while rendering ";
 /// What a merged render error puts before the count of the other pages it stands for.
 const MORE_PAGES: &str = ", and ";
 
+/// `true` when the page part of a render error's message is a merged one's (`/posts/a/ from
+/// content/posts/a.md, and 3 more pages: …`), not a source name holding ", and ".
+fn is_merged(page: &str) -> bool {
+    page.match_indices(MORE_PAGES).any(|(i, _)| {
+        let rest = &page[i + MORE_PAGES.len()..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        digits > 0 && rest[digits..].starts_with(" more page")
+    })
+}
+
 /// An ordered, append-only list of diagnostics collected by a stage.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
@@ -411,7 +421,7 @@ impl Diagnostics {
             let at = d.message.find(WHILE_RENDERING)?;
             let end = d.message.len().checked_sub(1)?;
             let page = &d.message[(at + WHILE_RENDERING.len()).min(end)..end];
-            (d.message.ends_with(')') && !page.contains(MORE_PAGES)).then_some((at, end))
+            (d.message.ends_with(')') && !is_merged(page)).then_some((at, end))
         };
         let mut out: Vec<Diagnostic> = Vec::with_capacity(self.items.len());
         // For the last item of `out`: the other pages it stands for.
@@ -619,6 +629,12 @@ mod tests {
             6,
             "/tags/ from the tag index",
         ));
+        // A source name holding ", and " is not a merged message.
+        d.push(at(
+            "Variable `x` is not defined.",
+            6,
+            "/posts/f/ from content/posts/f, and g.md",
+        ));
         // A second source of /posts/b/ (two posts wanting one URL) is not a sixth page.
         d.push(at(
             "Variable `x` is not defined.",
@@ -632,7 +648,7 @@ mod tests {
         assert_eq!(
             got,
             [
-                "templates/post.html:6:5: error: Variable `x` is not defined. (while rendering /posts/a/ from content/posts/a.md, and 4 more pages: /posts/b/, /posts/c/, /posts/d/, …) [template]",
+                "templates/post.html:6:5: error: Variable `x` is not defined. (while rendering /posts/a/ from content/posts/a.md, and 5 more pages: /posts/b/, /posts/c/, /posts/d/, …) [template]",
                 "templates/post.html:6:5: error: Variable `y` is not defined. (while rendering /tags/ from the tag index) [template]",
                 "templates/post.html:9:5: error: Variable `x` is not defined. (while rendering /posts/a/ from content/posts/a.md) [template]",
             ]

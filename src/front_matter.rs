@@ -944,9 +944,14 @@ impl Parser<'_> {
                 (self.fm.aliases, self.fm.alias_pos) = aliases
                     .into_iter()
                     .filter(|(a, _)| {
-                        let path = crate::pipeline::index::normalize_alias(a)
-                            .map_or_else(|_| a.clone(), |p| p.to_lowercase());
-                        seen.insert(path)
+                        // The file the redirect is written to (`/old/` and `/old/index.html`
+                        // are one); letter case counts, as on the hosts where it differs.
+                        let file = match crate::pipeline::index::normalize_alias(a) {
+                            Ok(p) if p.ends_with('/') => format!("{p}index.html"),
+                            Ok(p) => p,
+                            Err(_) => a.clone(),
+                        };
+                        seen.insert(file)
                     })
                     .unzip();
             }
@@ -1518,7 +1523,7 @@ pub fn parse_date(s: &str, tz: &TimeZone) -> Result<Zoned, String> {
 fn after_year_0(z: Zoned, written: &str) -> Result<Zoned, String> {
     if z.year() < 1 || z.with_time_zone(TimeZone::UTC).year() < 1 {
         return Err(format!(
-            "{written} at this time and offset is still the year 0 in UTC, before the first date smelt handles ({FIRST_DATE} 00:00 UTC)"
+            "{written} is still the year 0 in UTC once placed in its time zone or offset, before the first date smelt handles ({FIRST_DATE} 00:00 UTC)"
         ));
     }
     Ok(z)
@@ -1576,7 +1581,7 @@ mod tests {
         ] {
             assert_eq!(
                 parse_date(d, tz).unwrap_err(),
-                "0001-01-01 at this time and offset is still the year 0 in UTC, before the first date smelt handles (0001-01-01 00:00 UTC)"
+                "0001-01-01 is still the year 0 in UTC once placed in its time zone or offset, before the first date smelt handles (0001-01-01 00:00 UTC)"
             );
         }
         assert!(parse_date("0001-01-01", &TimeZone::UTC).is_ok());

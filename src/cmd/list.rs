@@ -101,13 +101,18 @@ pub fn run(args: ListArgs) -> u8 {
             .map(|d| d.date().to_string())
             .unwrap_or_else(|| "----------".into());
         // One row per post: a title written over several lines is shown on one, and control
-        // characters (terminal escapes) are left out.
+        // characters (terminal escapes) and bidirectional overrides are left out.
         let title = r
             .title
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
-            .replace(char::is_control, "");
+            .replace(
+                |c: char| {
+                    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+                },
+                "",
+            );
         crate::outln!(
             "{date}  {:<status_w$}  {:<source_w$}  {title}",
             r.status(),

@@ -181,7 +181,7 @@ fn rewrite_urls(html: &str, resolve: std::sync::Arc<Resolve>, for_feeds: bool) -
 
 /// The heading anchors smelt writes (`<h2 id="x">Title <a class="heading-anchor"
 /// href="#x">#</a></h2>`), and not a link of that class the author wrote elsewhere.
-const HEADING_ANCHORS: &str = "h1 > a.heading-anchor[href^='#'], h2 > a.heading-anchor[href^='#'], h3 > a.heading-anchor[href^='#'], h4 > a.heading-anchor[href^='#'], h5 > a.heading-anchor[href^='#'], h6 > a.heading-anchor[href^='#']";
+const HEADING_ANCHORS: &str = "h1 > a.heading-anchor[href^='#'][aria-label^='Link to this section: '], h2 > a.heading-anchor[href^='#'][aria-label^='Link to this section: '], h3 > a.heading-anchor[href^='#'][aria-label^='Link to this section: '], h4 > a.heading-anchor[href^='#'][aria-label^='Link to this section: '], h5 > a.heading-anchor[href^='#'][aria-label^='Link to this section: '], h6 > a.heading-anchor[href^='#'][aria-label^='Link to this section: ']";
 
 /// Prepares post HTML for a feed entry: makes every URL absolute against `permalink` (an
 /// absolute URL), that is relative (`chart.png`, `../other/`), root-relative
@@ -300,16 +300,16 @@ mod tests {
 
     #[test]
     fn feed_html_drops_heading_anchors_and_comments() {
-        let html = "<h2 id=\"a\">Rare &amp; Earths <a class=\"heading-anchor\" href=\"#a\">#</a></h2>\n<!-- Write the analysis here. -->\n<p>Text <a href=\"#a\">up</a>.</p>";
+        let html = "<h2 id=\"a\">Rare &amp; Earths <a class=\"heading-anchor\" href=\"#a\" aria-label=\"Link to this section: Rare &amp; Earths\">#</a></h2>\n<!-- Write the analysis here. -->\n<p>Text <a href=\"#a\">up</a>.</p>";
         assert_eq!(
             feed_html(html, "https://example.org/posts/x/"),
             "<h2 id=\"a\">Rare &amp; Earths </h2>\n\n<p>Text <a href=\"https://example.org/posts/x/#a\">up</a>.</p>"
         );
-        // A link of that class the author wrote in the text is kept.
-        let own = "<p><a class=\"heading-anchor x\" href=\"/y/\">keep</a></p>";
+        // A link of that class the author wrote, in the text or in a heading, is kept.
+        let own = "<p><a class=\"heading-anchor x\" href=\"/y/\">keep</a></p><h4 id=\"h\">H <a class=\"heading-anchor\" href=\"#mine\">own</a></h4>";
         assert_eq!(
             feed_html(own, "https://example.org/posts/x/"),
-            "<p><a class=\"heading-anchor x\" href=\"https://example.org/y/\">keep</a></p>"
+            "<p><a class=\"heading-anchor x\" href=\"https://example.org/y/\">keep</a></p><h4 id=\"h\">H <a class=\"heading-anchor\" href=\"https://example.org/posts/x/#mine\">own</a></h4>"
         );
         // Listing summaries keep both (they are shown on the site).
         assert_eq!(rebase_relative_urls(html, "/posts/x/"), html);

@@ -341,7 +341,7 @@ fn walk_sorted(dir: &Path, diags: &mut Diagnostics, root: &Path) -> Vec<PathBuf>
                     && link.is_some()
                     && is_link_loop(io)
                 {
-                    "symbolic link loop (links that point at each other); skipped".to_string()
+                    "symbolic link loop (or a chain of more than 40 links); skipped".to_string()
                 } else if let Some(io) = e.io_error() {
                     let what = if link.is_some() {
                         "symbolic link"

@@ -254,7 +254,7 @@ fn list_shows_drafts_and_scheduled_posts_with_flags() {
     std::fs::write(
         site.join("content/posts/next-year.md"),
         // A title over two lines, with a control character, is listed on one line without it.
-        "---\ntitle: \"Next\\nYear\\a\"\ndate: 2999-01-01\nauthor: editor\n---\nLater.\n",
+        "---\ntitle: \"Next\\nYear\\a\\u202E\"\ndate: 2999-01-01\nauthor: editor\n---\nLater.\n",
     )
     .unwrap();
     let list = |args: &[&str]| {

@@ -290,7 +290,7 @@ fn many_sources_of_one_url_are_one_error_naming_them_all() {
 fn an_alias_written_twice_is_one_redirect() {
     let tmp = small_site(&[(
         "content/posts/t.md",
-        "---\ntitle: T\ndate: 2026-01-01\naliases:\n  - &q /old/\n  - *q\n  - /old/\n---\nx\n",
+        "---\ntitle: T\ndate: 2026-01-01\naliases:\n  - &q /old/\n  - *q\n  - /old/\n  - /old/index.html\n---\nx\n",
     )]);
     let b = build_dir(tmp.path(), &[]);
     assert_eq!(b.code(), 0, "{}", b.stderr());
