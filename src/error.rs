@@ -57,6 +57,11 @@ pub struct Diagnostic {
     /// The file's text, for snippets (not serialised).
     #[serde(skip)]
     pub source: Option<Arc<str>>,
+    /// For a render error (see [`Diagnostic::while_rendering`]): what was being rendered and
+    /// where its ` (while rendering …)` starts in `message`; `None` once merged with the
+    /// same error on other pages (not serialised).
+    #[serde(skip)]
+    rendering: Option<(String, usize)>,
 }
 
 impl Diagnostic {
@@ -80,7 +85,18 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             source: None,
+            rendering: None,
         }
+    }
+
+    /// Names what was being rendered when the error happened (`/posts/x/ from
+    /// content/posts/x.md`, `the recent-news sidebar`), after the message; the same error on
+    /// other pages is merged into one by [`Diagnostics::sort`].
+    pub fn while_rendering(mut self, what: &str) -> Self {
+        let at = self.message.len();
+        self.message = format!("{} (while rendering {what})", self.message);
+        self.rendering = Some((what.to_string(), at));
+        self
     }
 
     /// Sets the site-relative path (any `\` is turned into `/`).
@@ -341,23 +357,6 @@ impl miette::Diagnostic for HumanReport<'_> {
     }
 }
 
-/// What a render error's message ends with before the page it names:
-/// `… (while rendering /posts/x/ from content/posts/x.md)`.
-pub const WHILE_RENDERING: &str = " (while rendering ";
-
-/// What a merged render error puts before the count of the other pages it stands for.
-const MORE_PAGES: &str = ", and ";
-
-/// `true` when the page part of a render error's message is a merged one's (`/posts/a/ from
-/// content/posts/a.md, and 3 more pages: …`), not a source name holding ", and ".
-fn is_merged(page: &str) -> bool {
-    page.match_indices(MORE_PAGES).any(|(i, _)| {
-        let rest = &page[i + MORE_PAGES.len()..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        digits > 0 && rest[digits..].starts_with(" more page")
-    })
-}
-
 /// An ordered, append-only list of diagnostics collected by a stage.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
@@ -415,58 +414,49 @@ impl Diagnostics {
     fn merge_repeated_renders(&mut self) {
         /// Pages named in a merged message besides the first.
         const NAMED: usize = 3;
-        // (where the page part starts, where it ends) of a message naming one page; `None`
-        // for other messages and for one merged before (sorting again changes nothing).
-        let split = |d: &Diagnostic| -> Option<(usize, usize)> {
-            let at = d.message.find(WHILE_RENDERING)?;
-            let end = d.message.len().checked_sub(1)?;
-            let page = &d.message[(at + WHILE_RENDERING.len()).min(end)..end];
-            (d.message.ends_with(')') && !is_merged(page)).then_some((at, end))
+        /// The page of a render error's `what` (`/posts/a/ from content/posts/a.md`).
+        fn page(what: &str) -> &str {
+            what.split(" from ").next().unwrap_or(what)
+        }
+        let same_error = |a: &Diagnostic, b: &Diagnostic| match (&a.rendering, &b.rendering) {
+            (Some((_, at_a)), Some((_, at_b))) => {
+                (a.severity, a.rule, &a.path, a.line, a.col, &a.help)
+                    == (b.severity, b.rule, &b.path, b.line, b.col, &b.help)
+                    && a.message[..*at_a] == b.message[..*at_b]
+            }
+            _ => false,
         };
-        let mut out: Vec<Diagnostic> = Vec::with_capacity(self.items.len());
-        // For the last item of `out`: the other pages it stands for.
-        let mut more: Vec<String> = Vec::new();
+        // The other pages the last item of `out` stands for, added to its message when it
+        // is complete; it then merges with nothing more.
         let finish = |d: &mut Diagnostic, more: &mut Vec<String>| {
             if more.is_empty() {
                 return;
             }
-            let Some(end) = d.message.len().checked_sub(1) else {
-                return;
-            };
             let mut pages: Vec<&str> = more.iter().take(NAMED).map(String::as_str).collect();
             if more.len() > NAMED {
                 pages.push("…");
             }
             let n = more.len();
-            d.message.insert_str(
-                end,
-                &format!(
-                    "{MORE_PAGES}{n} more page{}: {}",
-                    if n == 1 { "" } else { "s" },
-                    pages.join(", ")
-                ),
-            );
+            d.message.pop(); // the closing `)`
+            d.message.push_str(&format!(
+                ", and {n} more page{}: {})",
+                if n == 1 { "" } else { "s" },
+                pages.join(", ")
+            ));
+            d.rendering = None;
             more.clear();
         };
+        let mut out: Vec<Diagnostic> = Vec::with_capacity(self.items.len());
+        let mut more: Vec<String> = Vec::new();
         for d in std::mem::take(&mut self.items) {
-            if let (Some(last), Some((at, end))) = (out.last(), split(&d))
-                && let Some((last_at, _)) = split(last)
-                && (
-                    last.severity,
-                    last.rule,
-                    &last.path,
-                    last.line,
-                    last.col,
-                    &last.help,
-                ) == (d.severity, d.rule, &d.path, d.line, d.col, &d.help)
-                && last.message[..last_at] == d.message[..at]
+            if let Some(last) = out.last()
+                && same_error(last, &d)
             {
-                // The page path, without " from <source>", once.
-                let page = &d.message[at + WHILE_RENDERING.len()..end];
-                let page = page.split(" from ").next().unwrap_or(page).to_string();
-                let first = &last.message[last_at + WHILE_RENDERING.len()..];
-                if !first.starts_with(&format!("{page} ")) && !more.contains(&page) {
-                    more.push(page);
+                let (first, _) = last.rendering.as_ref().expect("a render error");
+                let (what, _) = d.rendering.as_ref().expect("a render error");
+                let p = page(what);
+                if p != page(first) && !more.iter().any(|m| m == p) {
+                    more.push(p.to_string());
                 }
                 continue;
             }
@@ -607,9 +597,10 @@ mod tests {
     #[test]
     fn a_render_error_repeated_on_many_pages_is_reported_once() {
         let at = |msg: &str, line: usize, page: &str| {
-            Diagnostic::error("template", format!("{msg}{WHILE_RENDERING}{page})"))
+            Diagnostic::error("template", msg)
                 .at_path("templates/post.html")
                 .at(line, 5)
+                .while_rendering(page)
         };
         let mut d = Diagnostics::new();
         for p in ["e", "c", "a", "d", "b"] {

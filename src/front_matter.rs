@@ -815,14 +815,12 @@ impl Parser<'_> {
                 if !help.starts_with("did you mean") {
                     help.push_str("; put custom data under `extra:`");
                 }
-                let d = self
+                let mut d = self
                     .ctx
                     .diag_at(l, c, format!("unknown front matter key `{key}`"))
                     .with_help(help);
-                self.errors.push(Diagnostic {
-                    rule: "unknown-key",
-                    ..d
-                });
+                d.rule = "unknown-key";
+                self.errors.push(d);
                 continue;
             }
             self.field(&key, v);

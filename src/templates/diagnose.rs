@@ -98,7 +98,7 @@ pub(super) fn diagnostic(
     sources: &BTreeMap<String, TemplateSource>,
     page: Option<&str>,
 ) -> Diagnostic {
-    let mut d = match e.kind() {
+    let d = match e.kind() {
         ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
             let d = located_report(r, sources);
             match called_from(&e.to_string(), sources) {
@@ -114,10 +114,10 @@ pub(super) fn diagnostic(
             None => Diagnostic::error(RULE, one_line(&error_chain(e))),
         },
     };
-    if let Some(p) = page {
-        d.message = format!("{}{}{p})", d.message, crate::error::WHILE_RENDERING);
+    match page {
+        Some(p) => d.while_rendering(p),
+        None => d,
     }
-    d
 }
 
 /// A diagnostic on the file and position of a Tera report.
