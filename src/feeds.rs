@@ -173,20 +173,24 @@ fn entry(site: &Site, p: &Post) -> Entry {
         (!p.body.summary_html.trim().is_empty()).then(|| prepare(&p.body.summary_html));
     // The writer's own `summary:` first (as in the page's meta description), then the
     // highlights, then the body's summary.
-    let summary_html = match &p.summary_text {
-        Some(t) => Some(format!(
-            "<p>{}</p>",
-            html_escape::encode_text(&clean_text(t))
-        )),
-        None if !p.highlights.is_empty() => Some(highlights_html(&p.highlights)),
-        None => post_summary.clone(),
+    let (summary_html, summary_text) = match &p.summary_text {
+        Some(t) => {
+            let t = clean_text(t);
+            (
+                Some(format!("<p>{}</p>", html_escape::encode_text(&t))),
+                Some(t.into_owned()),
+            )
+        }
+        None if !p.highlights.is_empty() => (
+            Some(highlights_html(&p.highlights)),
+            Some(clean_text(&p.highlights.join(" ")).into_owned()),
+        ),
+        None => (
+            post_summary.clone(),
+            post_summary.as_deref().map(crate::templates::strip_tags),
+        ),
     };
-    let summary_text = match &p.summary_text {
-        Some(t) => Some(clean_text(t).into_owned()),
-        None if !p.highlights.is_empty() => Some(clean_text(&p.highlights.join(" ")).into_owned()),
-        None => post_summary.as_deref().map(crate::templates::strip_tags),
-    }
-    .filter(|t| !t.trim().is_empty());
+    let summary_text = summary_text.filter(|t| !t.trim().is_empty());
     let content_html = match c.feeds.content {
         FeedContent::Full => prepare(&p.body.html),
         FeedContent::Summary => {

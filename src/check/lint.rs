@@ -36,14 +36,16 @@ pub fn check(site: &Site, scheduled: &[Scheduled], now: Timestamp) -> Vec<Diagno
             d.at_path(&p.source).at(l, col).with_source(p.text.clone())
         };
         // A missing key is reported at the front matter's closing `---`, where it would go.
-        let closing = crate::front_matter::split(&p.text)
-            .map(|s| (s.body_line.saturating_sub(1).max(1), 1))
-            .unwrap_or((1, 1));
+        let closing = || {
+            crate::front_matter::split(&p.text)
+                .map(|s| (s.body_line.saturating_sub(1).max(1), 1))
+                .unwrap_or((1, 1))
+        };
         if p.citation.as_deref().is_none_or(|s| s.trim().is_empty()) && p.sources.is_empty() {
             let at = if p.key_pos.contains_key("citation") {
                 at("citation")
             } else {
-                closing
+                closing()
             };
             out.push(diag(
                 Diagnostic::warning("missing-citation", "post has neither `citation:` nor `sources:`")
@@ -55,7 +57,7 @@ pub fn check(site: &Site, scheduled: &[Scheduled], now: Timestamp) -> Vec<Diagno
             let pos = if p.key_pos.contains_key("highlights") {
                 at("highlights")
             } else {
-                closing
+                closing()
             };
             out.push(diag(d, pos));
         });
